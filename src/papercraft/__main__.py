@@ -1,0 +1,3 @@
+from papercraft.cli import main
+
+raise SystemExit(main())

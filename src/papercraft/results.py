@@ -1,0 +1,176 @@
+"""What an experiment returns, how its verdict is computed, and the ``result.json`` it is saved as.
+
+An experiment states its criteria up front (in code, before looking at results), measures, and
+returns an :class:`Outcome`. The verdict is *computed* from the criteria by :func:`verdict_of`:
+
+- ``reproduced``: every primary criterion passed;
+- ``not reproduced``: at least one primary criterion failed;
+- ``inconclusive``: no primary criterion failed but at least one could not be decided
+  (``passed is None``, e.g. a difference within seed noise).
+
+Secondary criteria (``primary=False``) are reported beside the verdict but do not change it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+VERDICTS = ("reproduced", "not reproduced", "inconclusive")
+VERDICT_RULE = (
+    "reproduced if every primary criterion passed; not reproduced if any primary criterion failed; "
+    "inconclusive otherwise (a primary criterion could not be decided)"
+)
+RESULT_FILE = "result.json"
+METRICS_FILE = "metrics.jsonl"
+
+
+@dataclass
+class Criterion:
+    """One explicit test of the claim: ``measured`` compared with ``threshold`` gave ``passed``.
+
+    ``passed`` is ``None`` when the measurement cannot decide (too noisy, not enough data).
+    ``part`` groups criteria by sub-claim, e.g. ``"a"`` for the catalogue's claim (a).
+    """
+
+    name: str
+    statement: str  # what must hold, in words, e.g. "train accuracy at p=1 >= 99%"
+    measured: Any
+    threshold: Any
+    passed: bool | None
+    part: str = ""
+    primary: bool = True
+
+    @classmethod
+    def at_least(cls, name: str, statement: str, measured: float, threshold: float, **kw: Any) -> Criterion:
+        return cls(name, statement, measured, threshold, _finite(measured) and measured >= threshold, **kw)
+
+    @classmethod
+    def at_most(cls, name: str, statement: str, measured: float, threshold: float, **kw: Any) -> Criterion:
+        return cls(name, statement, measured, threshold, _finite(measured) and measured <= threshold, **kw)
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)
+
+
+@dataclass
+class Plot:
+    """A figure written by the experiment, with the caption shown under it on the report."""
+
+    path: str  # relative to the run directory
+    caption: str
+
+
+@dataclass
+class Table:
+    """A small table of measured numbers for the report."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+@dataclass
+class Outcome:
+    """Everything one experiment measured.
+
+    ``numbers`` holds the measured values (JSON-serializable) under stable keys; the entry's
+    ``headline`` names one of them for the index table.
+    """
+
+    numbers: dict[str, Any]
+    criteria: list[Criterion]
+    plots: list[Plot] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def verdict_of(criteria: Iterable[Criterion]) -> str:
+    """Compute the verdict from criteria by :data:`VERDICT_RULE`."""
+    primary = [c for c in criteria if c.primary]
+    if not primary:
+        return "inconclusive"
+    if any(c.passed is False for c in primary):
+        return "not reproduced"
+    if all(c.passed is True for c in primary):
+        return "reproduced"
+    return "inconclusive"
+
+
+def part_verdicts(criteria: Iterable[Criterion]) -> dict[str, str]:
+    """The verdict of each sub-claim (criteria grouped by ``part``)."""
+    parts: dict[str, list[Criterion]] = {}
+    for c in criteria:
+        parts.setdefault(c.part or "-", []).append(c)
+    return {part: verdict_of(cs) for part, cs in sorted(parts.items())}
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert dataclasses, tensors, numpy values, paths and non-finite floats for JSON."""
+    if hasattr(value, "__dataclass_fields__"):
+        return to_jsonable(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
+        return to_jsonable(value.item())
+    if hasattr(value, "tolist"):
+        return to_jsonable(value.tolist())
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    return str(value)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to ``path`` through a temporary file and a rename, so readers never see half."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(to_jsonable(data), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_result(run_dir: Path) -> dict[str, Any] | None:
+    """The parsed ``result.json`` of a run directory, or None if absent or unreadable."""
+    path = Path(run_dir) / RESULT_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def find_results(roots: Iterable[Path]) -> dict[str, list[tuple[Path, dict[str, Any]]]]:
+    """All results under ``roots``, grouped by entry id: ``{id: [(run_dir, result), ...]}``."""
+    found: dict[str, list[tuple[Path, dict[str, Any]]]] = {}
+    for root in roots:
+        root = Path(root)
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob(RESULT_FILE)):
+            result = read_result(path.parent)
+            if result and "entry" in result:
+                found.setdefault(result["entry"], []).append((path.parent, result))
+    return found
+
+
+def latest_result(results: list[tuple[Path, dict[str, Any]]]) -> tuple[Path, dict[str, Any]] | None:
+    """The result shown for an entry: the newest ``full`` run if there is one, else the newest run.
+
+    The full preset is what the report's numbers are meant to come from; a later quick run (for
+    example from the test suite or ``papercraft reproduce``) does not hide it.
+    """
+    if not results:
+        return None
+    full = [r for r in results if r[1].get("preset") == "full"]
+    pool = full or results
+    return max(pool, key=lambda r: r[1].get("finished_at", ""))

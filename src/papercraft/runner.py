@@ -1,0 +1,265 @@
+"""Running an entry's experiments: run directories, the context experiments get, ``result.json``.
+
+An experiment is a function ``run(ctx: RunContext) -> Outcome``. The runner resolves the preset
+and its parameters, makes the run directory, calls each experiment of the entry, computes the
+verdict from the criteria the experiment returned and writes ``result.json`` beside the metrics
+logs and plots.
+
+Run directories default to ``runs/<id>/<preset>-seed<N>-<timestamp>`` under the current directory
+(``PAPERCRAFT_RUNS`` overrides ``runs``). ``--resume`` without ``--out`` continues the newest
+unfinished run of the same entry, preset and seed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from papercraft import __version__
+from papercraft.errors import PapercraftError, UsageError, unknown_choice
+from papercraft.registry import Entry, Experiment, registry
+from papercraft.results import (
+    RESULT_FILE,
+    VERDICT_RULE,
+    Outcome,
+    part_verdicts,
+    to_jsonable,
+    verdict_of,
+    write_json_atomic,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def runs_root() -> Path:
+    return Path(os.environ.get("PAPERCRAFT_RUNS", "runs"))
+
+
+def resolve_device(name: str):
+    """``auto`` → CUDA if available else CPU; ``cuda`` without a GPU is a usage error."""
+    import torch
+
+    if name not in ("auto", "cpu", "cuda"):
+        raise unknown_choice("device", name, ["auto", "cpu", "cuda"])
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda was asked for but no CUDA device is available (use --device cpu or auto)")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def parse_overrides(pairs: Sequence[str], params: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply ``KEY=VALUE`` overrides to preset parameters, keeping each parameter's type.
+
+    Unknown keys and values of the wrong type are usage errors naming the valid keys.
+    """
+    out = dict(params)
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep:
+            raise UsageError(f"--set expects KEY=VALUE, got '{pair}'")
+        if key not in params:
+            raise unknown_choice("parameter", key, sorted(params))
+        current = params[key]
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        ok = (
+            isinstance(current, bool) and isinstance(value, bool)
+            or isinstance(current, int) and not isinstance(current, bool) and isinstance(value, int) and not isinstance(value, bool)
+            or isinstance(current, float) and isinstance(value, (int, float)) and not isinstance(value, bool)
+            or isinstance(current, str) and isinstance(value, str)
+            or isinstance(current, list) and isinstance(value, list)
+            or current is None
+        )
+        if not ok:
+            raise UsageError(f"parameter '{key}' expects a {type(current).__name__} like {json.dumps(current)}, got '{raw}'")
+        out[key] = float(value) if isinstance(current, float) else value
+    return out
+
+
+@dataclass
+class RunContext:
+    """What an experiment function receives.
+
+    Attributes:
+        entry: the catalogue entry.
+        experiment: the experiment being run.
+        preset: ``"quick"`` or ``"full"``.
+        params: the preset's parameters (after ``--set`` overrides).
+        seed: the base seed; experiments needing several seeds use :meth:`seeds`.
+        device: the ``torch.device`` to use.
+        out_dir: this experiment's directory (plots, sub-runs' metrics and checkpoints).
+        resume: continue interrupted sub-runs from their checkpoints.
+    """
+
+    entry: Entry
+    experiment: Experiment
+    preset: str
+    params: dict[str, Any]
+    seed: int
+    device: Any
+    out_dir: Path
+    resume: bool = False
+    log_lines: list[str] = field(default_factory=list)
+
+    def seeds(self, n: int) -> list[int]:
+        """``n`` seeds derived from the base seed (the base seed first)."""
+        return [self.seed + 1000 * i for i in range(n)]
+
+    def subdir(self, name: str) -> Path:
+        """A directory for one sub-run (e.g. one corruption level), created on demand."""
+        path = self.out_dir / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def path(self, name: str) -> Path:
+        """Path of an artefact (e.g. a plot) in this experiment's directory."""
+        return self.out_dir / name
+
+    def log(self, message: str) -> None:
+        """A line of progress for the user (stderr) and for ``log.txt`` of the run."""
+        from papercraft.training import distributed
+
+        self.log_lines.append(message)
+        if distributed.is_main():
+            print(f"[{self.entry.id}] {message}", file=sys.stderr, flush=True)
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree papercraft runs from (``+dirty`` if modified), if known."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                             timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def machine_description(device: Any) -> dict[str, Any]:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"device": str(device), "cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(), "torch": torch.__version__, "platform": platform.platform()}
+    if getattr(device, "type", "") == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def choose_run_dir(entry: Entry, preset: str, seed: int, out: Path | None, resume: bool) -> Path:
+    if out is not None:
+        if resume and not Path(out).is_dir():
+            raise UsageError(f"--resume: {out} does not exist (nothing to resume)")
+        return Path(out)
+    base = runs_root() / entry.id
+    if resume:
+        candidates = sorted(p for p in base.glob(f"{preset}-seed{seed}-*") if p.is_dir() and not (p / RESULT_FILE).exists())
+        if not candidates:
+            raise UsageError(f"--resume: no unfinished {preset} run of {entry.id} with seed {seed} under {base}")
+        return candidates[-1]
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return base / f"{preset}-seed{seed}-{stamp}"
+
+
+def run_entry(entry_id: str, *, preset: str = "quick", seed: int = 0, device: str = "auto",
+              out: Path | None = None, resume: bool = False, overrides: Sequence[str] = (),
+              experiments: Sequence[str] | None = None) -> tuple[Path, dict[str, Any]]:
+    """Run an entry's experiments; return the run directory and the result written there."""
+    from papercraft.training import distributed
+
+    entry = registry().require_runnable(entry_id)
+    if preset not in ("quick", "full"):
+        raise unknown_choice("preset", preset, ["quick", "full"])
+    selected = [entry.experiment(name) for name in experiments] if experiments else list(entry.experiments)
+    if overrides and len(selected) > 1:
+        raise UsageError(f"--set applies to one experiment; choose it with --experiment "
+                         f"({', '.join(e.name for e in selected)})")
+    params_by_exp = {e.name: parse_overrides(overrides, e.preset(preset).params) for e in selected}
+    torch_device = distributed.setup(resolve_device(device))
+    run_dir = choose_run_dir(entry, preset, seed, out, resume)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    started_at, started = _now(), time.perf_counter()
+    experiment_results: dict[str, Any] = {}
+    all_criteria = []
+    for experiment in selected:
+        exp_dir = run_dir / experiment.name
+        exp_dir.mkdir(parents=True, exist_ok=True)
+        ctx = RunContext(entry=entry, experiment=experiment, preset=preset, params=params_by_exp[experiment.name],
+                         seed=seed, device=torch_device, out_dir=exp_dir, resume=resume)
+        t0 = time.perf_counter()
+        function = experiment.load()
+        outcome = function(ctx)
+        if not isinstance(outcome, Outcome):
+            raise PapercraftError(f"experiment {experiment.target} returned {type(outcome).__name__}, not an Outcome")
+        all_criteria.extend(outcome.criteria)
+        for plot in outcome.plots:  # plot paths become relative to the run directory
+            plot.path = str(Path(experiment.name) / plot.path) if not plot.path.startswith(experiment.name + "/") else plot.path
+        experiment_results[experiment.name] = {
+            "description": experiment.description,
+            "params": ctx.params,
+            "numbers": outcome.numbers,
+            "criteria": outcome.criteria,
+            "verdict": verdict_of(outcome.criteria),
+            "parts": part_verdicts(outcome.criteria),
+            "plots": outcome.plots,
+            "tables": outcome.tables,
+            "notes": outcome.notes,
+            "wall_s": round(time.perf_counter() - t0, 2),
+            "budget_s": experiment.preset(preset).budget_s,
+        }
+        if distributed.is_main() and ctx.log_lines:
+            with open(exp_dir / "log.txt", "a", encoding="utf-8") as handle:
+                handle.write("\n".join(ctx.log_lines) + "\n")
+    headline = None
+    if entry.headline:
+        for res in experiment_results.values():
+            if entry.headline in res["numbers"]:
+                headline = {"key": entry.headline, "value": res["numbers"][entry.headline]}
+    result = {
+        "entry": entry.id,
+        "title": entry.title,
+        "preset": preset,
+        "seed": seed,
+        "seeds": sorted({s for e in selected for s in e.seeds}),
+        "experiments": experiment_results,
+        "verdict": verdict_of(all_criteria),
+        "verdict_rule": VERDICT_RULE,
+        "criteria": all_criteria,
+        "headline": headline,
+        "started_at": started_at,
+        "finished_at": _now(),
+        "wall_s": round(time.perf_counter() - started, 2),
+        "machine": machine_description(torch_device),
+        "world_size": distributed.world_size(),
+        "papercraft_version": __version__,
+        "git_commit": git_commit(),
+        "command": " ".join(["papercraft", *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith("papercraft") else None,
+    }
+    result = to_jsonable(result)
+    if distributed.is_main():
+        write_json_atomic(run_dir / RESULT_FILE, result)
+    return run_dir, result
