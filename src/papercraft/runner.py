@@ -41,7 +41,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def runs_root() -> Path:
+    """Where ``papercraft run`` puts run directories: ``$PAPERCRAFT_RUNS`` or ``./runs``."""
     return Path(os.environ.get("PAPERCRAFT_RUNS", "runs"))
+
+
+def default_result_roots() -> list[Path]:
+    """Where results are looked for: the repository's committed ``results/`` and :func:`runs_root`."""
+    return [REPO_ROOT / "results", runs_root()]
 
 
 def resolve_device(name: str):
@@ -68,6 +74,8 @@ def parse_overrides(pairs: Sequence[str], params: Mapping[str, Any]) -> dict[str
         if not sep:
             raise UsageError(f"--set expects KEY=VALUE, got '{pair}'")
         if key not in params:
+            if not params:
+                raise UsageError(f"unknown parameter '{key}': this preset has no parameters to set")
             raise unknown_choice("parameter", key, sorted(params))
         current = params[key]
         try:
