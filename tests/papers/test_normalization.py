@@ -1,0 +1,162 @@
+"""normalization: each layer against its torch module (train and eval, outputs and gradients)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from papercraft.papers.normalization import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm
+
+torch.set_default_dtype(torch.float32)
+TOL = dict(rtol=1e-5, atol=1e-6)
+
+
+def _randomize(*modules: nn.Module, seed: int = 0) -> None:
+    """Give the oracle non-trivial affine parameters and copy them into ours (names match)."""
+    g = torch.Generator().manual_seed(seed)
+    oracle, ours = modules
+    with torch.no_grad():
+        for name, p in oracle.named_parameters():
+            p.copy_(torch.randn(p.shape, generator=g))
+    ours.load_state_dict(oracle.state_dict())
+
+
+def _compare(ours: nn.Module, oracle: nn.Module, x: torch.Tensor) -> None:
+    """Same output, same input gradient, same parameter gradients for a random upstream gradient."""
+    x1 = x.clone().requires_grad_(True)
+    x2 = x.clone().requires_grad_(True)
+    y1, y2 = ours(x1), oracle(x2)
+    torch.testing.assert_close(y1, y2, **TOL)
+    upstream = torch.randn_like(y1)
+    (y1 * upstream).sum().backward()
+    (y2 * upstream).sum().backward()
+    torch.testing.assert_close(x1.grad, x2.grad, rtol=1e-4, atol=1e-5)
+    for (n1, p1), (n2, p2) in zip(ours.named_parameters(), oracle.named_parameters(), strict=True):
+        assert n1 == n2
+        torch.testing.assert_close(p1.grad, p2.grad, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("momentum", [0.1, None])
+@pytest.mark.parametrize("shape,oracle_cls", [((6, 5), nn.BatchNorm1d), ((4, 5, 7), nn.BatchNorm1d),
+                                              ((3, 5, 4, 6), nn.BatchNorm2d)])
+def test_batchnorm_train_eval_and_running_stats(shape, oracle_cls, affine, momentum):
+    torch.manual_seed(0)
+    oracle = oracle_cls(5, affine=affine, momentum=momentum)
+    ours = BatchNorm(5, affine=affine, momentum=momentum)
+    if affine:
+        _randomize(oracle, ours)
+    for step in range(3):  # several steps so the running averages move away from their init
+        x = torch.randn(shape) * 3 + 1.5
+        _compare(ours, oracle, x)
+        torch.testing.assert_close(ours.running_mean, oracle.running_mean, **TOL)
+        torch.testing.assert_close(ours.running_var, oracle.running_var, **TOL)
+        assert int(ours.num_batches_tracked) == int(oracle.num_batches_tracked) == step + 1
+    ours.eval(), oracle.eval()
+    for m in (ours, oracle):
+        m.zero_grad()
+    _compare(ours, oracle, torch.randn(shape))
+    # In evaluation an example's output must not depend on its batch-mates.
+    x = torch.randn(shape)
+    torch.testing.assert_close(ours(x)[:1], ours(x[:1]), **TOL)
+
+
+def test_batchnorm_without_running_stats_uses_batch_stats_in_eval():
+    oracle, ours = nn.BatchNorm2d(3, track_running_stats=False), BatchNorm(3, track_running_stats=False)
+    oracle.eval(), ours.eval()
+    _compare(ours, oracle, torch.randn(4, 3, 5, 5))
+
+
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("shape", [(2, 7, 16), (3, 4, 5, 16)])
+def test_layernorm(shape, affine):
+    oracle, ours = nn.LayerNorm(16, elementwise_affine=affine), LayerNorm(16, elementwise_affine=affine)
+    if affine:
+        _randomize(oracle, ours)
+    for mode in (True, False):
+        oracle.train(mode), ours.train(mode)
+        oracle.zero_grad(), ours.zero_grad()
+        _compare(ours, oracle, torch.randn(shape) * 2 + 3)
+
+
+def test_layernorm_over_two_dims_and_fused_path_agree():
+    oracle, ours = nn.LayerNorm((4, 6)), LayerNorm((4, 6))
+    _randomize(oracle, ours)
+    _compare(ours, oracle, torch.randn(3, 4, 6))
+    fused = LayerNorm((4, 6), fused=True)
+    fused.load_state_dict(ours.state_dict())
+    ours.zero_grad()
+    _compare(fused, ours, torch.randn(3, 4, 6))
+
+
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("shape,oracle_cls", [((3, 5, 9), nn.InstanceNorm1d), ((2, 5, 4, 6), nn.InstanceNorm2d)])
+def test_instancenorm(shape, oracle_cls, affine):
+    oracle, ours = oracle_cls(5, affine=affine), InstanceNorm(5, affine=affine)
+    if affine:
+        _randomize(oracle, ours)
+    for mode in (True, False):
+        oracle.train(mode), ours.train(mode)
+        oracle.zero_grad(), ours.zero_grad()
+        _compare(ours, oracle, torch.randn(shape) * 2 - 1)
+
+
+@pytest.mark.parametrize("groups", [1, 2, 6])
+@pytest.mark.parametrize("affine", [True, False])
+def test_groupnorm(groups, affine):
+    oracle, ours = nn.GroupNorm(groups, 6, affine=affine), GroupNorm(groups, 6, affine=affine)
+    if affine:
+        _randomize(oracle, ours)
+    for mode in (True, False):
+        oracle.train(mode), ours.train(mode)
+        oracle.zero_grad(), ours.zero_grad()
+        _compare(ours, oracle, torch.randn(3, 6, 5, 4) + 2)
+
+
+def test_groupnorm_extremes_are_layernorm_and_instancenorm():
+    x = torch.randn(2, 4, 3, 3)
+    torch.testing.assert_close(GroupNorm(1, 4, affine=False)(x), LayerNorm((4, 3, 3), elementwise_affine=False)(x), **TOL)
+    torch.testing.assert_close(GroupNorm(4, 4, affine=False)(x), InstanceNorm(4)(x), **TOL)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_rmsnorm(affine):
+    oracle, ours = nn.RMSNorm(16, eps=1e-6, elementwise_affine=affine), RMSNorm(16, eps=1e-6, elementwise_affine=affine)
+    if affine:
+        _randomize(oracle, ours)
+    for mode in (True, False):
+        oracle.train(mode), ours.train(mode)
+        oracle.zero_grad(), ours.zero_grad()
+        _compare(ours, oracle, torch.randn(3, 5, 16) * 4)
+
+
+def test_rmsnorm_is_layernorm_on_zero_mean_inputs():
+    x = torch.randn(4, 8)
+    x = x - x.mean(-1, keepdim=True)
+    torch.testing.assert_close(RMSNorm(8, eps=1e-5)(x), LayerNorm(8)(x), **TOL)
+
+
+def test_gradcheck_float64():
+    x = torch.randn(3, 4, 5, dtype=torch.float64, requires_grad=True)
+    for layer in (BatchNorm(4), LayerNorm(5), InstanceNorm(4, affine=True), GroupNorm(2, 4), RMSNorm(5)):
+        layer = layer.double()
+        assert torch.autograd.gradcheck(lambda t: layer(t), (x,))
+
+
+@pytest.mark.parametrize("layer,x", [
+    (BatchNorm(4), torch.randn(2, 3, 5)),
+    (BatchNorm(4), torch.randn(1, 4)),  # one value per channel cannot be batch-normalized in training
+    (LayerNorm(8), torch.randn(2, 7)),
+    (InstanceNorm(4), torch.randn(2, 4)),
+    (GroupNorm(2, 4), torch.randn(2, 6, 3)),
+    (RMSNorm(8), torch.randn(2, 6)),
+])
+def test_bad_shapes_raise_value_error(layer, x):
+    with pytest.raises(ValueError, match="expects|needs"):
+        layer(x)
+
+
+def test_groupnorm_rejects_indivisible_groups():
+    with pytest.raises(ValueError, match="divisible"):
+        GroupNorm(3, 4)
