@@ -1,0 +1,209 @@
+"""The German→English translation task shared by ``seq2seq`` and ``transformer``: tokenization,
+vocabularies, the fixed split, padded tensors, and BLEU (sacrebleu) with a paired bootstrap.
+
+Data: ``papercraft.data.load_de_en()`` — about 20k real (German, English) sentence pairs from the
+Debian ``trans-de-en`` dictionary's example sentences (average ~8 words).
+
+Tokenization (documented choice, no subwords): Unicode-normalize typographic apostrophes and
+quotes to ASCII, lower-case, then split into runs of word characters and single punctuation marks
+(``"Ich bin's!" -> ["ich", "bin", "'", "s", "!"]``). Word vocabularies are built from the
+training split only; words seen fewer than ``min_count`` times map to ``<unk>``.
+
+Split (fixed, documented): exact duplicate pairs are dropped, the rest is shuffled with
+``random.Random(split_seed)`` (seed 0 by default) and cut into ``test`` (1,000 pairs), ``valid``
+(500) and ``train`` (the rest). Pairs longer than ``max_tokens`` tokens on either side are then
+removed from every split (default 30; it removes well under 1% of the pairs).
+
+BLEU: sacrebleu's corpus BLEU on the tokenized, lower-cased text (``tokenize="none"`` because the
+text is already tokenized) — the "tokenized BLEU" convention of the Transformer paper's tables.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
+PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_ASCII_PUNCT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "…": "..."})
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word and punctuation tokens (see the module docstring)."""
+    text = unicodedata.normalize("NFC", text).translate(_ASCII_PUNCT).lower()
+    return _TOKEN.findall(text)
+
+
+class Vocab:
+    """Word ↔ id. Ids 0-3 are ``<pad>``, ``<unk>``, ``<bos>``, ``<eos>``."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.itos = [PAD, UNK, BOS, EOS] + [w for w in words if w not in (PAD, UNK, BOS, EOS)]
+        self.stoi = {w: i for i, w in enumerate(self.itos)}
+
+    @classmethod
+    def build(cls, sentences: Iterable[Sequence[str]], min_count: int = 2) -> Vocab:
+        """Words seen at least ``min_count`` times, most frequent first (ties alphabetical)."""
+        counts = Counter(w for s in sentences for w in s)
+        words = sorted((w for w, n in counts.items() if n >= min_count), key=lambda w: (-counts[w], w))
+        return cls(words)
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def encode(self, tokens: Sequence[str]) -> list[int]:
+        return [self.stoi.get(t, UNK_ID) for t in tokens]
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        """Tokens up to (not including) the first ``<eos>``; ``<pad>``/``<bos>`` are dropped."""
+        out = []
+        for i in ids:
+            i = int(i)
+            if i == EOS_ID:
+                break
+            if i not in (PAD_ID, BOS_ID):
+                out.append(self.itos[i])
+        return out
+
+
+@dataclass
+class TranslationData:
+    """Tokenized splits, vocabularies and padded id tensors.
+
+    ``src[split]``: ``[N, S]`` German ids, right-padded with ``<pad>`` (no ``<bos>``/``<eos>``).
+    ``tgt[split]``: ``[N, T+2]`` English ids ``<bos> w_1 .. w_n <eos> <pad>..``; the decoder reads
+    ``tgt[:, :-1]`` and predicts ``tgt[:, 1:]``.
+    ``pairs[split]``: the tokenized ``(German, English)`` pairs (references for BLEU).
+    """
+
+    src_vocab: Vocab
+    tgt_vocab: Vocab
+    pairs: dict[str, list[tuple[list[str], list[str]]]]
+    src: dict[str, Tensor]
+    tgt: dict[str, Tensor]
+
+    def describe(self) -> dict[str, int]:
+        return {"train_pairs": len(self.pairs["train"]), "valid_pairs": len(self.pairs["valid"]),
+                "test_pairs": len(self.pairs["test"]), "src_vocab": len(self.src_vocab), "tgt_vocab": len(self.tgt_vocab)}
+
+
+def split_pairs(pairs: Sequence[tuple[str, str]], *, split_seed: int = 0, n_test: int = 1000,
+                n_valid: int = 500) -> dict[str, list[tuple[str, str]]]:
+    """The fixed split of the module docstring (before tokenization and length filtering)."""
+    unique = sorted(set(pairs))  # sorted first so the shuffle does not depend on the input order
+    if len(unique) < n_test + n_valid + 1:
+        raise ValueError(f"need more than {n_test + n_valid} distinct pairs to split, got {len(unique)}")
+    random.Random(split_seed).shuffle(unique)
+    return {"test": unique[:n_test], "valid": unique[n_test:n_test + n_valid], "train": unique[n_test + n_valid:]}
+
+
+def pad_batch(rows: Sequence[Sequence[int]], length: int | None = None) -> Tensor:
+    """``[N, length]`` int64, right-padded with ``<pad>``."""
+    length = max((len(r) for r in rows), default=0) if length is None else length
+    out = torch.full((len(rows), length), PAD_ID, dtype=torch.long)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = torch.tensor(r, dtype=torch.long)
+    return out
+
+
+def prepare(pairs: Sequence[tuple[str, str]], *, split_seed: int = 0, max_tokens: int = 30, min_count: int = 2,
+            n_test: int = 1000, n_valid: int = 500, max_train: int | None = None) -> TranslationData:
+    """Split, tokenize, filter by length, build vocabularies and pad. ``max_train`` caps the training
+    pairs (quick presets)."""
+    raw = split_pairs(pairs, split_seed=split_seed, n_test=n_test, n_valid=n_valid)
+    tokenized: dict[str, list[tuple[list[str], list[str]]]] = {}
+    for name, split in raw.items():
+        toks = [(tokenize(de), tokenize(en)) for de, en in split]
+        tokenized[name] = [(d, e) for d, e in toks if 0 < len(d) <= max_tokens and 0 < len(e) <= max_tokens]
+    if max_train is not None:
+        tokenized["train"] = tokenized["train"][:max_train]
+    src_vocab = Vocab.build((d for d, _ in tokenized["train"]), min_count)
+    tgt_vocab = Vocab.build((e for _, e in tokenized["train"]), min_count)
+    src, tgt = {}, {}
+    for name, split in tokenized.items():
+        src[name] = pad_batch([src_vocab.encode(d) for d, _ in split])
+        tgt[name] = pad_batch([[BOS_ID] + tgt_vocab.encode(e) + [EOS_ID] for _, e in split])
+    return TranslationData(src_vocab, tgt_vocab, tokenized, src, tgt)
+
+
+def load(**kwargs) -> TranslationData:
+    """:func:`prepare` on ``papercraft.data.load_de_en()`` (raises ``DataMissingError`` if absent)."""
+    from papercraft.data import load_de_en
+
+    return prepare(load_de_en(), **kwargs)
+
+
+def trim(src: Tensor, tgt: Tensor) -> tuple[Tensor, Tensor]:
+    """Drop all-padding columns at the right of a batch (batches are padded to the split's longest)."""
+    s = int((src != PAD_ID).sum(1).max())
+    t = int((tgt != PAD_ID).sum(1).max())
+    return src[:, : max(s, 1)], tgt[:, : max(t, 2)]
+
+
+# --------------------------------------------------------------------------- BLEU
+
+
+def bleu(hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]]) -> float:
+    """Corpus BLEU (0-100) of tokenized hypotheses against one tokenized reference each."""
+    import sacrebleu
+
+    if len(hypotheses) != len(references):
+        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} references")
+    return float(sacrebleu.corpus_bleu([" ".join(h) for h in hypotheses], [[" ".join(r) for r in references]],
+                                       tokenize="none", force=True).score)
+
+
+def _sentence_stats(hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]]):
+    """Per-sentence BLEU sufficient statistics ``[N, 2 + 2*4]`` (sys_len, ref_len, matches, totals)."""
+    import numpy as np
+    from sacrebleu.metrics import BLEU
+
+    metric = BLEU(tokenize="none", force=True)
+    stats = metric._extract_corpus_statistics([" ".join(h) for h in hypotheses], [[" ".join(r) for r in references]])
+    return metric, np.asarray(stats, dtype=np.int64)
+
+
+def paired_bootstrap(hyp_a: Sequence[Sequence[str]], hyp_b: Sequence[Sequence[str]],
+                     references: Sequence[Sequence[str]], *, samples: int = 1000, seed: int = 0) -> dict[str, float]:
+    """Paired bootstrap (Koehn 2004) of ``BLEU(b) - BLEU(a)`` over test sentences.
+
+    Returns the observed difference, the 2.5% and 97.5% quantiles of the resampled differences
+    (a 95% interval) and the fraction of resamples where ``b`` wins.
+    """
+    import numpy as np
+
+    metric, stats_a = _sentence_stats(hyp_a, references)
+    _, stats_b = _sentence_stats(hyp_b, references)
+    rng = np.random.default_rng(seed)
+    n = len(references)
+
+    def score(stats) -> float:
+        return metric._compute_score_from_stats([int(x) for x in stats.sum(0)]).score
+
+    diffs = np.empty(samples)
+    for s in range(samples):
+        idx = rng.integers(0, n, n)
+        diffs[s] = score(stats_b[idx]) - score(stats_a[idx])
+    observed = score(stats_b) - score(stats_a)
+    return {"diff": float(observed), "low": float(np.quantile(diffs, 0.025)), "high": float(np.quantile(diffs, 0.975)),
+            "p_b_wins": float((diffs > 0).mean())}
+
+
+def decide_better(interval: dict[str, float]) -> bool | None:
+    """A criterion's ``passed`` for "b is better than a" from :func:`paired_bootstrap`: True if the 95%
+    interval of the difference lies above 0, False if the observed difference is <= 0, None otherwise
+    (b ahead but within resampling noise)."""
+    if interval["low"] > 0:
+        return True
+    if interval["diff"] <= 0:
+        return False
+    return None

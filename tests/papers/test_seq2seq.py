@@ -1,0 +1,212 @@
+"""seq2seq: the LSTM against nn.LSTM (weights copied, outputs and gradients), padding, source
+reversal, beam search (beam 1 = greedy; exhaustive beam = brute force), BLEU helpers, and the quick preset."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from papercraft.papers.seq2seq.decoding import beam_search, greedy_decode
+from papercraft.papers.seq2seq.lstm import LSTM, LSTMCell
+from papercraft.papers.seq2seq.model import Seq2Seq, Seq2SeqConfig, reverse_padded
+from papercraft.papers.seq2seq.translation import (
+    Vocab,
+    bleu,
+    decide_better,
+    paired_bootstrap,
+    split_pairs,
+    tokenize,
+)
+
+TOL = dict(rtol=1e-9, atol=1e-10)
+
+
+def _copy_to_nn_lstm(ours: LSTM) -> nn.LSTM:
+    ref = nn.LSTM(ours.input_size, ours.hidden_size, ours.num_layers, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        for k, cell in enumerate(ours.cells):
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(ref, f"{name}_l{k}").copy_(getattr(cell, name))
+    return ref
+
+
+@pytest.mark.parametrize("layers,with_state", [(1, False), (3, True)])
+def test_lstm_matches_nn_lstm(layers, with_state):
+    torch.manual_seed(0)
+    ours = LSTM(5, 7, layers).double()
+    ref = _copy_to_nn_lstm(ours)
+    x = torch.randn(3, 6, 5, dtype=torch.float64, requires_grad=True)
+    state = None
+    if with_state:
+        h0 = torch.randn(layers, 3, 7, dtype=torch.float64, requires_grad=True)
+        c0 = torch.randn(layers, 3, 7, dtype=torch.float64, requires_grad=True)
+        state = (h0, c0)
+    out, (h, c) = ours(x, state)
+    ref_out, (ref_h, ref_c) = ref(x, state)
+    for a, b in ((out, ref_out), (h, ref_h), (c, ref_c)):
+        torch.testing.assert_close(a, b, **TOL)
+    # gradients w.r.t. inputs, initial state and every weight, through outputs AND final states
+    g = torch.Generator().manual_seed(1)
+    up = [torch.randn(t.shape, generator=g, dtype=torch.float64) for t in (out, h, c)]
+    leaves = [x] + (list(state) if with_state else [])
+    ours_params = [p for cell in ours.cells for p in (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)]
+    ref_params = [getattr(ref, f"{n}_l{k}") for k in range(layers) for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    ga = torch.autograd.grad((out, h, c), leaves + ours_params, up)
+    gb = torch.autograd.grad((ref_out, ref_h, ref_c), leaves + ref_params, up)
+    for a, b in zip(ga, gb):
+        torch.testing.assert_close(a, b, **TOL)
+
+
+def test_lstm_cell_matches_nn_lstmcell():
+    torch.manual_seed(0)
+    ours = LSTMCell(4, 6).double()
+    ref = nn.LSTMCell(4, 6, dtype=torch.float64)
+    ref.load_state_dict(ours.state_dict())
+    x = torch.randn(2, 4, dtype=torch.float64)
+    state = (torch.randn(2, 6, dtype=torch.float64), torch.randn(2, 6, dtype=torch.float64))
+    for a, b in zip(ours(x, state), ref(x, state)):
+        torch.testing.assert_close(a, b, **TOL)
+
+
+def test_lstm_mask_carries_state_through_padding():
+    """Padded rows end in the same state as running each sequence alone, padding on either side."""
+    torch.manual_seed(0)
+    lstm = LSTM(3, 4, 2).double()
+    seqs = [torch.randn(5, 3, dtype=torch.float64), torch.randn(2, 3, dtype=torch.float64)]
+    alone = [lstm(s[None])[1] for s in seqs]
+    for left in (False, True):
+        x = torch.zeros(2, 5, 3, dtype=torch.float64)
+        mask = torch.zeros(2, 5, dtype=torch.bool)
+        for i, s in enumerate(seqs):
+            sl = slice(5 - len(s), 5) if left else slice(0, len(s))
+            x[i, sl], mask[i, sl] = s, True
+        _, (h, c) = lstm(x, mask=mask)
+        for i in range(2):
+            torch.testing.assert_close(h[:, i], alone[i][0][:, 0], **TOL)
+            torch.testing.assert_close(c[:, i], alone[i][1][:, 0], **TOL)
+
+
+def test_lstm_bad_shapes():
+    lstm = LSTM(3, 4, 2)
+    with pytest.raises(ValueError, match=r"x \[B, T, input_size=3\]"):
+        lstm(torch.randn(2, 5, 4))
+    with pytest.raises(ValueError, match=r"\[L, B, H\] = \[2, 2, 4\]"):
+        lstm(torch.randn(2, 5, 3), (torch.zeros(1, 2, 4), torch.zeros(1, 2, 4)))
+    with pytest.raises(ValueError, match=r"mask must be a bool \[B, T\]"):
+        lstm(torch.randn(2, 5, 3), mask=torch.ones(2, 4, dtype=torch.bool))
+
+
+def test_reverse_padded():
+    x = torch.tensor([[5, 6, 7, 0], [8, 9, 0, 0], [4, 0, 0, 0]])
+    assert reverse_padded(x).tolist() == [[7, 6, 5, 0], [9, 8, 0, 0], [4, 0, 0, 0]]
+
+
+def test_reversal_changes_what_the_encoder_reads():
+    torch.manual_seed(0)
+    cfg = dict(src_vocab=20, tgt_vocab=15, d_embed=8, hidden=8, layers=2, dropout=0.0)
+    fwd, rev = Seq2Seq(Seq2SeqConfig(**cfg, reverse_source=False)), Seq2Seq(Seq2SeqConfig(**cfg, reverse_source=True))
+    rev.load_state_dict(fwd.state_dict())
+    src = torch.tensor([[5, 6, 7, 0], [8, 9, 10, 11]])
+    tgt = torch.tensor([[2, 5, 6], [2, 7, 8]])
+    torch.testing.assert_close(rev(src, tgt), fwd(reverse_padded(src), tgt))
+    assert not torch.allclose(rev(src, tgt), fwd(src, tgt))
+
+
+# ----------------------------------------------------------------------------- decoding
+
+
+def _toy_step(vocab: int, seed: int):
+    """A deterministic 'model': next-token log-probs depend on the whole prefix (through a hash)."""
+
+    def step(prefix, state):
+        rows = []
+        for row in prefix.tolist():
+            g = torch.Generator().manual_seed(hash((seed, tuple(row))) % (2**31))
+            rows.append(torch.log_softmax(torch.randn(vocab, generator=g) * 2, -1))
+        return torch.stack(rows), state
+
+    return step
+
+
+def test_beam_one_equals_greedy_toy_and_model():
+    step = _toy_step(6, 0)
+    g = greedy_decode(step, None, batch=4, bos=0, eos=1, max_len=8)
+    # the toy prefix is per-row; 4 rows with the same <bos> give the same output, fine for equality
+    b = beam_search(step, None, lambda s, i: s, batch=4, beam=1, bos=0, eos=1, max_len=8)
+    assert g == b
+    torch.manual_seed(0)
+    model = Seq2Seq(Seq2SeqConfig(src_vocab=30, tgt_vocab=25, d_embed=8, hidden=16, layers=2, dropout=0.0)).eval()
+    src = torch.randint(4, 30, (5, 6))
+    state = model.encode(src)
+    greedy = greedy_decode(model._step, state, batch=5, bos=2, eos=3, max_len=12)
+    beam1 = beam_search(model._step, state, model._reorder, batch=5, beam=1, bos=2, eos=3, max_len=12)
+    assert greedy == beam1 == model.translate(src, beam=1, max_len=12)
+
+
+def test_exhaustive_beam_finds_the_most_probable_sequence():
+    """With a beam as wide as all sequences, beam search must return the brute-force argmax."""
+    vocab, eos, max_len = 4, 1, 3
+    step = _toy_step(vocab, 7)
+
+    def logp(seq):
+        total, prefix = 0.0, [0]
+        for tok in seq:
+            lp, _ = step(torch.tensor([prefix]), None)
+            total += float(lp[0, tok])
+            prefix.append(tok)
+            if tok == eos:
+                break
+        return total
+
+    candidates = set()
+    for seq in itertools.product(range(vocab), repeat=max_len):
+        seq = list(seq)
+        candidates.add(tuple(seq[: seq.index(eos) + 1] if eos in seq else seq))
+    best = max(candidates, key=logp)
+    found = beam_search(step, None, lambda s, i: s, batch=1, beam=vocab**max_len, bos=0, eos=eos, max_len=max_len)
+    expected = list(best[:-1]) if best[-1] == eos else list(best)
+    assert found == [expected]
+    assert math.isfinite(logp(best))
+
+
+def test_beam_search_batches_independently():
+    torch.manual_seed(0)
+    model = Seq2Seq(Seq2SeqConfig(src_vocab=30, tgt_vocab=25, d_embed=8, hidden=16, layers=1, dropout=0.0))
+    src = torch.randint(4, 30, (3, 5))
+    together = model.translate(src, beam=3, max_len=10)
+    alone = [model.translate(src[i : i + 1], beam=3, max_len=10)[0] for i in range(3)]
+    assert together == alone
+
+
+# ----------------------------------------------------------------------------- data and BLEU
+
+
+def test_tokenize_and_vocab():
+    assert tokenize("Ich bin’s, Anna!") == ["ich", "bin", "'", "s", ",", "anna", "!"]
+    v = Vocab.build([["a", "b", "a"], ["a", "c", "b"]], min_count=2)
+    assert v.itos[:6] == ["<pad>", "<unk>", "<bos>", "<eos>", "a", "b"]
+    assert v.encode(["a", "c"]) == [4, 1]
+    assert v.decode([2, 4, 5, 3, 4]) == ["a", "b"]
+
+
+def test_split_is_fixed_and_disjoint():
+    pairs = [(f"de {i}.", f"en {i}.") for i in range(3000)] + [("de 1.", "en 1.")]
+    a, b = split_pairs(pairs), split_pairs(list(reversed(pairs)))
+    assert a == b
+    assert (len(a["test"]), len(a["valid"]), len(a["train"])) == (1000, 500, 1500)
+    assert not set(a["test"]) & set(a["train"])
+
+
+def test_bleu_and_bootstrap():
+    refs = [["the", "cat", "sat", "on", "the", "mat"]] * 100
+    worse = [["the", "cat", "sat", "on", "a", "mat"]] * 100
+    assert bleu(refs, refs) == pytest.approx(100.0)
+    assert bleu(worse, refs) < 60
+    better = paired_bootstrap(worse, refs, refs, samples=200)
+    assert better["diff"] > 0 and decide_better(better) is True
+    assert decide_better(paired_bootstrap(refs, worse, refs, samples=200)) is False
+    assert decide_better({"diff": 0.3, "low": -0.2, "high": 0.8}) is None
