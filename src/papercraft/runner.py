@@ -209,6 +209,12 @@ def run_entry(entry_id: str, *, preset: str = "quick", seed: int = 0, device: st
     params_by_exp = {e.name: parse_overrides(overrides, e.preset(preset).params) for e in selected}
     torch_device = distributed.setup(resolve_device(device))
     run_dir = choose_run_dir(entry, preset, seed, out, resume)
+    if distributed.world_size() > 1:  # every rank must use rank 0's (timestamped) directory
+        import torch.distributed as dist
+
+        chosen = [str(run_dir)]
+        dist.broadcast_object_list(chosen, src=0)
+        run_dir = Path(chosen[0])
     run_dir.mkdir(parents=True, exist_ok=True)
     started_at, started = _now(), time.perf_counter()
     experiment_results: dict[str, Any] = {}

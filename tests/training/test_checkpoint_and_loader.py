@@ -163,3 +163,15 @@ def test_train_config_validates():
         TrainConfig(max_steps=1, grad_clip=0)
     with pytest.raises(ValueError, match="unit"):
         TrainConfig(max_steps=1, unit="words")
+
+
+def test_progress_bar_is_shown_on_request_and_quiet_otherwise(monkeypatch, capsys):
+    x, y = torch.randn(32, 3), torch.randint(0, 2, (32,))
+    loss_fn = lambda m, b: (nn.functional.cross_entropy(m(b[0]), b[1]), {})  # noqa: E731
+    for flag, expect in (("1", True), ("0", False)):
+        monkeypatch.setenv("PAPERCRAFT_PROGRESS", flag)
+        model = nn.Linear(3, 2)
+        Trainer(model, torch.optim.SGD(model.parameters(), lr=0.1), loss_fn, TensorBatches(x, y, batch_size=8),
+                TrainConfig(max_steps=3, desc="toy-progress")).fit()
+        err = capsys.readouterr().err
+        assert ("toy-progress" in err) is expect  # the bar (postfix throttled by tqdm.mininterval)
