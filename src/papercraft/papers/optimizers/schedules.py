@@ -1,0 +1,141 @@
+"""Learning-rate schedules as torch LR schedulers: linear warm-up, cosine, piecewise-constant.
+
+Each schedule is a closed-form multiplier of the base learning rate as a function of the step
+``t`` (``last_epoch``, counted from 0 at construction; the trainer steps the scheduler after every
+optimizer step). Being closed-form, a schedule resumed from ``state_dict()`` continues exactly.
+
+- linear warm-up (Goyal et al. 2017, §2.2; the AdamW and Schedule-Free papers warm up this way):
+  multiplier (t + 1) / T_warmup for the first T_warmup steps;
+- cosine annealing (Loshchilov & Hutter 2017, SGDR eq. 5, one cycle without restarts; the AdamW
+  paper's η_t): η_min + (1 − η_min)(1 + cos(π t' / T')) / 2 after the warm-up;
+- piecewise-constant ("step") decay: the base rate times ``factor`` at each milestone.
+
+One-cycle and the learning-rate range test belong to Smith & Topin and live in
+:mod:`papercraft.papers.super_convergence`. :func:`make_schedule` builds any of them by name, so an
+experiment's preset can name its schedule.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch.optim.lr_scheduler import LRScheduler
+
+
+class MultiplierSchedule(LRScheduler):
+    """Base of the closed-form schedules: ``lr_t = base_lr · multiplier(t)`` for every group."""
+
+    def multiplier(self, step: int) -> float:
+        raise NotImplementedError
+
+    def get_lr(self) -> list[float]:  # called by LRScheduler.step() after it advanced last_epoch
+        m = self.multiplier(self.last_epoch)
+        return [base * m for base in self.base_lrs]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return self.get_lr()
+
+
+def _check_steps(name: str, value: int, minimum: int = 0) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+
+
+class LinearWarmup(MultiplierSchedule):
+    """Linear warm-up over ``warmup_steps`` steps, then constant: multiplier min(1, (t + 1) / T_w)."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, warmup_steps: int, last_epoch: int = -1) -> None:
+        _check_steps("warmup_steps", warmup_steps)
+        self.warmup_steps = warmup_steps
+        super().__init__(optimizer, last_epoch)
+
+    def multiplier(self, step: int) -> float:
+        return min(1.0, (step + 1) / self.warmup_steps) if self.warmup_steps else 1.0
+
+
+class WarmupCosine(MultiplierSchedule):
+    """Optional linear warm-up, then cosine annealing to ``min_factor`` at ``total_steps``.
+
+    Multiplier at step t: (t + 1) / T_w during warm-up; then, with t' = t − T_w and T' = T − T_w,
+    ``min_factor + (1 − min_factor) · (1 + cos(π t' / T')) / 2`` (SGDR eq. 5), and ``min_factor``
+    after ``total_steps``.
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer, total_steps: int, warmup_steps: int = 0,
+                 min_factor: float = 0.0, last_epoch: int = -1) -> None:
+        _check_steps("total_steps", total_steps, 1)
+        _check_steps("warmup_steps", warmup_steps)
+        if warmup_steps >= total_steps:
+            raise ValueError(f"warmup_steps ({warmup_steps}) must be < total_steps ({total_steps})")
+        if not 0.0 <= min_factor <= 1.0:
+            raise ValueError(f"min_factor must be in [0, 1], got {min_factor!r}")
+        self.total_steps, self.warmup_steps, self.min_factor = total_steps, warmup_steps, min_factor
+        super().__init__(optimizer, last_epoch)
+
+    def multiplier(self, step: int) -> float:
+        if step < self.warmup_steps:
+            return (step + 1) / self.warmup_steps
+        progress = min(1.0, (step - self.warmup_steps) / (self.total_steps - self.warmup_steps))
+        return self.min_factor + (1 - self.min_factor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+class PiecewiseConstant(MultiplierSchedule):
+    """Step decay: the base rate times ``factor`` once per milestone passed (e.g. ÷10 at 50% and 75%).
+
+    ``milestones`` are increasing step numbers; from step ``milestones[i]`` on, the multiplier is
+    ``factor ** (i + 1)``. An optional linear warm-up precedes it.
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer, milestones: Sequence[int], factor: float = 0.1,
+                 warmup_steps: int = 0, last_epoch: int = -1) -> None:
+        milestones = list(milestones)
+        for m in milestones:
+            _check_steps("milestones", m)
+        if milestones != sorted(milestones):
+            raise ValueError(f"milestones must be increasing, got {milestones}")
+        if not factor > 0:
+            raise ValueError(f"factor must be > 0, got {factor!r}")
+        _check_steps("warmup_steps", warmup_steps)
+        self.milestones, self.factor, self.warmup_steps = milestones, factor, warmup_steps
+        super().__init__(optimizer, last_epoch)
+
+    def multiplier(self, step: int) -> float:
+        passed = sum(1 for m in self.milestones if step >= m)
+        warm = min(1.0, (step + 1) / self.warmup_steps) if self.warmup_steps else 1.0
+        return warm * self.factor ** passed
+
+
+class Constant(MultiplierSchedule):
+    """No schedule (multiplier 1); lets presets say ``schedule="constant"``."""
+
+    def multiplier(self, step: int) -> float:
+        return 1.0
+
+
+SCHEDULES: dict[str, str] = {
+    "constant": "papercraft.papers.optimizers.schedules:Constant",
+    "linear-warmup": "papercraft.papers.optimizers.schedules:LinearWarmup",
+    "cosine": "papercraft.papers.optimizers.schedules:WarmupCosine",
+    "piecewise-constant": "papercraft.papers.optimizers.schedules:PiecewiseConstant",
+    "one-cycle": "papercraft.papers.super_convergence.one_cycle:OneCycle",
+}
+"""Schedules by name, as ``module:class`` so that naming one does not import the others' papers."""
+
+
+def make_schedule(name: str, optimizer: torch.optim.Optimizer, **kwargs: Any) -> LRScheduler:
+    """Build the schedule called ``name`` (a key of :data:`SCHEDULES`) over ``optimizer``.
+
+    Example: ``make_schedule("cosine", opt, total_steps=1000, warmup_steps=50)``.
+    """
+    if name not in SCHEDULES:
+        raise ValueError(f"unknown schedule {name!r}; expected one of {', '.join(sorted(SCHEDULES))}")
+    module_name, _, class_name = SCHEDULES[name].partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    try:
+        return cls(optimizer, **kwargs)
+    except TypeError as exc:  # a wrong keyword: say which schedule and what it takes
+        raise ValueError(f"schedule {name!r}: {exc}") from exc

@@ -1,0 +1,301 @@
+"""Tests of the optimizers entry: parity with torch.optim and the schedulefree package, the
+per-parameter and multi-tensor paths agreeing, schedules, argument checks, and the experiment."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from papercraft.papers.optimizers import (
+    SGD,
+    Adam,
+    AdamW,
+    LinearWarmup,
+    PiecewiseConstant,
+    ScheduleFreeAdamW,
+    ScheduleFreeSGD,
+    WarmupCosine,
+    make_schedule,
+    paper_weight_decay,
+)
+
+STEPS = 120
+TOL = dict(rtol=1e-12, atol=1e-12)
+
+
+def tiny_model(seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 3)).double()
+
+
+def batches(n: int, seed: int = 1) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    g = torch.Generator().manual_seed(seed)
+    return [(torch.randn(8, 6, generator=g, dtype=torch.float64), torch.randn(8, 3, generator=g, dtype=torch.float64))
+            for _ in range(n)]
+
+
+def backward(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    x, y = batch
+    model.zero_grad(set_to_none=True)
+    ((model(x) - y) ** 2).mean().backward()
+
+
+def assert_same_params(a: nn.Module, b: nn.Module, **tol: float) -> None:
+    for (name, pa), pb in zip(a.named_parameters(), b.parameters()):
+        torch.testing.assert_close(pa, pb, **(tol or TOL), msg=lambda m, name=name: f"{name}: {m}")
+
+
+def run_pair(ours: torch.optim.Optimizer, theirs: torch.optim.Optimizer, a: nn.Module, b: nn.Module,
+             steps: int = STEPS, seed: int = 1) -> None:
+    """Train both models on the same batches (each computing its own gradients)."""
+    for batch in batches(steps, seed):
+        backward(a, batch)
+        backward(b, batch)
+        ours.step()
+        theirs.step()
+
+
+def param_groups(model: nn.Module, lr: float) -> list[dict]:
+    """Two groups with different learning rates, to check per-group hyper-parameters."""
+    first, second = list(model[0].parameters()), list(model[2].parameters())
+    return [{"params": first}, {"params": second, "lr": lr / 2}]
+
+
+# ----------------------------------------------------------------------------- SGD
+
+SGD_FLAGS = [dict(momentum=m, dampening=d, nesterov=n, weight_decay=wd)
+             for m, d, n, wd in itertools.product([0.0, 0.9], [0.0, 0.3], [False, True], [0.0, 1e-2])
+             if not (n and (m == 0 or d != 0))]
+
+
+@pytest.mark.parametrize("foreach", [False, True])
+@pytest.mark.parametrize("flags", SGD_FLAGS, ids=lambda f: "-".join(f"{k}={v}" for k, v in f.items()))
+def test_sgd_matches_torch(flags: dict, foreach: bool) -> None:
+    a, b = tiny_model(), tiny_model()
+    ours = SGD(param_groups(a, 0.05), lr=0.05, foreach=foreach, **flags)
+    theirs = torch.optim.SGD(param_groups(b, 0.05), lr=0.05, **flags)
+    run_pair(ours, theirs, a, b)
+    assert_same_params(a, b)
+
+
+# ----------------------------------------------------------------------------- Adam / AdamW
+
+@pytest.mark.parametrize("foreach", [False, True])
+@pytest.mark.parametrize("ours_cls,theirs_cls,wd", [(Adam, torch.optim.Adam, 0.0), (Adam, torch.optim.Adam, 0.05),
+                                                    (AdamW, torch.optim.AdamW, 0.0), (AdamW, torch.optim.AdamW, 0.1)])
+def test_adam_and_adamw_match_torch(ours_cls, theirs_cls, wd: float, foreach: bool) -> None:
+    a, b = tiny_model(), tiny_model()
+    kw = dict(lr=3e-3, betas=(0.8, 0.99), eps=1e-7, weight_decay=wd)
+    ours = ours_cls(param_groups(a, 3e-3), foreach=foreach, **kw)
+    theirs = theirs_cls(param_groups(b, 3e-3), foreach=False, **kw)
+    run_pair(ours, theirs, a, b)
+    assert_same_params(a, b)
+
+
+def test_adam_l2_and_adamw_differ() -> None:
+    """Sanity check that the decay really is applied differently (the entry's whole point)."""
+    a, b = tiny_model(), tiny_model()
+    run_pair(Adam(a.parameters(), lr=1e-2, weight_decay=0.1), AdamW(b.parameters(), lr=1e-2, weight_decay=0.1), a, b, 20)
+    assert max((pa - pb).abs().max().item() for pa, pb in zip(a.parameters(), b.parameters())) > 1e-4
+
+
+def test_adamw_with_torch_scheduler_and_state_roundtrip() -> None:
+    """Mid-run save/load of the optimizer state continues exactly, with a schedule running."""
+    a, b = tiny_model(), tiny_model()
+    ours = AdamW(a.parameters(), lr=1e-2, weight_decay=0.05)
+    theirs = torch.optim.AdamW(b.parameters(), lr=1e-2, weight_decay=0.05, foreach=False)
+    s_ours, s_theirs = WarmupCosine(ours, 100, 10), WarmupCosine(theirs, 100, 10)
+    data = batches(100)
+    for i, batch in enumerate(data):
+        if i == 50:
+            saved, saved_sched = copy.deepcopy(ours.state_dict()), s_ours.state_dict()
+            ours = AdamW(a.parameters(), lr=1.0)
+            s_ours = WarmupCosine(ours, 100, 10)  # as the trainer does: build both, then load both
+            ours.load_state_dict(saved)
+            s_ours.load_state_dict(saved_sched)
+        backward(a, batch)
+        backward(b, batch)
+        ours.step(), theirs.step(), s_ours.step(), s_theirs.step()
+    assert_same_params(a, b)
+
+
+def test_paper_weight_decay_gives_lr_independent_decay() -> None:
+    for lr in (1e-4, 1e-3, 1e-2):
+        p = nn.Parameter(torch.ones(4, dtype=torch.float64))
+        opt = AdamW([p], lr=lr, weight_decay=paper_weight_decay(0.01, lr))
+        p.grad = torch.zeros_like(p)  # no gradient: only the decay moves θ
+        opt.step()
+        torch.testing.assert_close(p.detach(), torch.full((4,), 0.99, dtype=torch.float64), rtol=0, atol=1e-15)
+
+
+# ----------------------------------------------------------------------------- foreach vs readable
+
+@pytest.mark.parametrize("make", [
+    lambda ps, fe: SGD(ps, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3, foreach=fe),
+    lambda ps, fe: Adam(ps, lr=1e-2, weight_decay=1e-2, foreach=fe),
+    lambda ps, fe: AdamW(ps, lr=1e-2, weight_decay=1e-1, foreach=fe),
+    lambda ps, fe: ScheduleFreeSGD(ps, lr=0.1, warmup_steps=5, weight_decay=1e-3, foreach=fe),
+    lambda ps, fe: ScheduleFreeAdamW(ps, lr=1e-2, warmup_steps=5, weight_decay=1e-2, foreach=fe),
+], ids=["sgd", "adam", "adamw", "sf-sgd", "sf-adamw"])
+def test_foreach_path_equals_readable_path(make) -> None:
+    a, b = tiny_model(), tiny_model()
+    run_pair(make(a.parameters(), False), make(b.parameters(), True), a, b, 60)
+    assert_same_params(a, b, rtol=1e-13, atol=1e-14)
+
+
+# ----------------------------------------------------------------------------- Schedule-Free
+
+schedulefree = pytest.importorskip("schedulefree")
+
+SF_CASES = {
+    "adamw": (lambda ps, **kw: ScheduleFreeAdamW(ps, betas=(0.9, 0.99), eps=1e-8, **kw),
+              lambda ps, **kw: schedulefree.AdamWScheduleFree(ps, betas=(0.9, 0.99), eps=1e-8, foreach=True, **kw)),
+    "adamw-noforeach": (lambda ps, **kw: ScheduleFreeAdamW(ps, betas=(0.9, 0.99), eps=1e-8, foreach=False, **kw),
+                        lambda ps, **kw: schedulefree.AdamWScheduleFree(ps, betas=(0.9, 0.99), eps=1e-8, foreach=False, **kw)),
+    "adamw-reference": (lambda ps, **kw: ScheduleFreeAdamW(ps, betas=(0.9, 0.99), eps=1e-8, **kw),
+                        lambda ps, **kw: schedulefree.AdamWScheduleFreeReference(ps, betas=(0.9, 0.99), eps=1e-8, **kw)),
+    "sgd": (lambda ps, **kw: ScheduleFreeSGD(ps, momentum=0.8, **kw),
+            lambda ps, **kw: schedulefree.SGDScheduleFree(ps, momentum=0.8, foreach=True, **kw)),
+    "sgd-reference": (lambda ps, **kw: ScheduleFreeSGD(ps, momentum=0.8, **kw),
+                      lambda ps, **kw: schedulefree.SGDScheduleFreeReference(ps, momentum=0.8, **kw)),
+}
+
+
+@pytest.mark.parametrize("settings", [dict(warmup_steps=0, weight_decay=0.0),
+                                      dict(warmup_steps=20, weight_decay=1e-2),
+                                      dict(warmup_steps=10, weight_decay=1e-3, r=1.0, weight_lr_power=1.0)],
+                         ids=["plain", "warmup-wd", "r1-power1"])
+@pytest.mark.parametrize("case", list(SF_CASES))
+def test_schedule_free_matches_package(case: str, settings: dict, capsys) -> None:
+    """Parity with the schedulefree package including warm-up, eval()/train() switching (x and y
+    both compared) and a mid-run state save/load into fresh optimizers."""
+    make_ours, make_theirs = SF_CASES[case]
+    lr = 0.05 if case.startswith("sgd") else 5e-3
+    a, b = tiny_model(), tiny_model()
+    ours, theirs = make_ours(a.parameters(), lr=lr, **settings), make_theirs(b.parameters(), lr=lr, **settings)
+    ours.train(), theirs.train()
+    for i, batch in enumerate(batches(STEPS)):
+        backward(a, batch)
+        backward(b, batch)
+        ours.step(), theirs.step()
+        assert_same_params(a, b)  # y
+        if i % 25 == 24:  # evaluate at x, then go back to training
+            ours.eval(), theirs.eval()
+            assert_same_params(a, b)  # x
+            if i == 49:  # checkpoint in eval mode, as the package recommends, into fresh optimizers
+                saved_ours, saved_theirs = copy.deepcopy(ours.state_dict()), copy.deepcopy(theirs.state_dict())
+                ours, theirs = make_ours(a.parameters(), lr=1.0), make_theirs(b.parameters(), lr=1.0)
+                ours.load_state_dict(saved_ours), theirs.load_state_dict(saved_theirs)
+            ours.train(), theirs.train()
+            assert_same_params(a, b)
+    ours.eval(), theirs.eval()
+    assert_same_params(a, b)
+    capsys.readouterr()  # the reference versions print on every switch
+
+
+def test_schedule_free_eval_holds_the_average_and_refuses_steps() -> None:
+    model = tiny_model()
+    opt = ScheduleFreeAdamW(model.parameters(), lr=1e-2)
+    for batch in batches(5):
+        backward(model, batch)
+        opt.step()
+    opt.eval()
+    for p in model.parameters():
+        torch.testing.assert_close(p.detach(), opt.state[p]["x"], rtol=0, atol=0)
+    with pytest.raises(RuntimeError, match="train"):
+        opt.step()
+
+
+# ----------------------------------------------------------------------------- schedules
+
+def lrs_of(scheduler, optimizer, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        out.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return out
+
+
+def fresh_opt(lr: float = 0.1) -> torch.optim.Optimizer:
+    return torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=lr)
+
+
+def test_schedules_equal_torch_closed_forms() -> None:
+    from torch.optim import lr_scheduler as ls
+
+    o1, o2 = fresh_opt(), fresh_opt()
+    ours, theirs = lrs_of(WarmupCosine(o1, 50), o1, 50), lrs_of(ls.CosineAnnealingLR(o2, T_max=50), o2, 50)
+    assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-15)
+    o1, o2 = fresh_opt(), fresh_opt()
+    ours = lrs_of(PiecewiseConstant(o1, [10, 30], factor=0.1), o1, 40)
+    theirs = lrs_of(ls.MultiStepLR(o2, milestones=[10, 30], gamma=0.1), o2, 40)
+    assert ours == pytest.approx(theirs, rel=1e-12)
+    o1, o2 = fresh_opt(), fresh_opt()
+    ours = lrs_of(LinearWarmup(o1, 8), o1, 20)
+    theirs = lrs_of(ls.LinearLR(o2, start_factor=1 / 8, end_factor=1.0, total_iters=7), o2, 20)
+    assert ours == pytest.approx(theirs, rel=1e-12)
+
+
+def test_warmup_cosine_shape() -> None:
+    o = fresh_opt(1.0)
+    values = lrs_of(WarmupCosine(o, 20, warmup_steps=4, min_factor=0.1), o, 22)
+    assert values[:4] == pytest.approx([0.25, 0.5, 0.75, 1.0])
+    assert values[4] == pytest.approx(1.0) and values[14] == pytest.approx(0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * 10 / 16)))
+    assert values[20:] == pytest.approx([0.1, 0.1])
+
+
+@pytest.mark.parametrize("name,kw", [("cosine", dict(total_steps=40, warmup_steps=5)),
+                                     ("piecewise-constant", dict(milestones=[10, 25])),
+                                     ("linear-warmup", dict(warmup_steps=7)),
+                                     ("one-cycle", dict(max_lr=1.0, total_steps=40))])
+def test_resumed_schedule_continues_exactly(name: str, kw: dict) -> None:
+    o1 = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    full = lrs_of(make_schedule(name, o1, **kw), o1, 40)
+    o2 = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    s2 = make_schedule(name, o2, **kw)
+    first = lrs_of(s2, o2, 17)
+    saved_opt, saved_sched = copy.deepcopy(o2.state_dict()), copy.deepcopy(s2.state_dict())
+    o3 = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    s3 = make_schedule(name, o3, **kw)
+    o3.load_state_dict(saved_opt)
+    s3.load_state_dict(saved_sched)
+    assert first + lrs_of(s3, o3, 23) == full
+
+
+def test_make_schedule_rejects_unknown_names_and_arguments() -> None:
+    with pytest.raises(ValueError, match="unknown schedule 'cosin'"):
+        make_schedule("cosin", fresh_opt())
+    with pytest.raises(ValueError, match="cosine"):
+        make_schedule("cosine", fresh_opt(), total=3)
+
+
+# ----------------------------------------------------------------------------- bad arguments
+
+@pytest.mark.parametrize("build,argument", [
+    (lambda ps: SGD(ps, lr=-0.1), "lr"),
+    (lambda ps: SGD(ps, lr=0.1, momentum=-0.5), "momentum"),
+    (lambda ps: SGD(ps, lr=0.1, nesterov=True), "nesterov"),
+    (lambda ps: SGD(ps, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "nesterov"),
+    (lambda ps: SGD(ps, lr=0.1, weight_decay=-1.0), "weight_decay"),
+    (lambda ps: Adam(ps, lr=-1e-3), "lr"),
+    (lambda ps: Adam(ps, betas=(1.0, 0.999)), "betas"),
+    (lambda ps: AdamW(ps, betas=(0.9, -0.1)), "betas"),
+    (lambda ps: AdamW(ps, betas=(0.9,)), "betas"),
+    (lambda ps: AdamW(ps, eps=-1e-8), "eps"),
+    (lambda ps: AdamW(ps, lr=float("nan")), "lr"),
+    (lambda ps: ScheduleFreeAdamW(ps, betas=(0.9, 1.5)), "betas"),
+    (lambda ps: ScheduleFreeAdamW(ps, lr=-1.0), "lr"),
+    (lambda ps: ScheduleFreeAdamW(ps, warmup_steps=-3), "warmup_steps"),
+    (lambda ps: ScheduleFreeSGD(ps, momentum=1.0), "momentum"),
+    (lambda ps: WarmupCosine(torch.optim.SGD(ps, lr=0.1), total_steps=10, warmup_steps=10), "warmup_steps"),
+    (lambda ps: PiecewiseConstant(torch.optim.SGD(ps, lr=0.1), milestones=[5, 2]), "milestones"),
+])
+def test_bad_hyperparameters_raise_value_error_naming_the_argument(build, argument: str) -> None:
+    with pytest.raises(ValueError, match=argument):
+        build([nn.Parameter(torch.zeros(2))])
