@@ -1,0 +1,23 @@
+"""gpt — Radford et al. 2018 (GPT-1) and 2019 (GPT-2): one decoder, the variants explicit.
+
+- :mod:`.model`: :class:`GPT`, :class:`GPTConfig` (``variant="gpt1"`` post-LN / ``"gpt2"`` pre-LN),
+  KV-cached generation, sampling, the GPT-1 fine-tuning classifier, Hugging-Face state-dict loaders;
+- :mod:`.loss`: the output layer + cross-entropy, plain and chunked (never materializes the logits);
+- :mod:`.experiment`: loss vs model size on Austen, pre-training + fine-tuning vs from scratch;
+- :mod:`.cli`: ``papercraft generate`` from a trained checkpoint.
+"""
+
+from papercraft.papers.gpt.loss import chunked_linear_cross_entropy, linear_cross_entropy
+from papercraft.papers.gpt.model import (
+    GPT,
+    GPTClassifier,
+    GPTConfig,
+    from_hf_gpt2_state_dict,
+    from_hf_openai_gpt_state_dict,
+    sample_next_token,
+    to_hf_gpt2_state_dict,
+)
+
+__all__ = ["GPT", "GPTConfig", "GPTClassifier", "sample_next_token", "from_hf_gpt2_state_dict",
+           "from_hf_openai_gpt_state_dict", "to_hf_gpt2_state_dict", "linear_cross_entropy",
+           "chunked_linear_cross_entropy"]
