@@ -8,6 +8,7 @@ failing download raises :class:`~papercraft.errors.FetchError` saying what is ne
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -19,8 +20,8 @@ from papercraft.errors import FetchError
 
 
 def say(message: str, progress: bool = True) -> None:
-    """A progress line on stderr (stdout stays clean for the CLI's own output)."""
-    if progress:
+    """A progress line on stderr (stdout stays clean); ``PAPERCRAFT_PROGRESS=0`` silences it."""
+    if progress and os.environ.get("PAPERCRAFT_PROGRESS", "1") != "0":
         print(f"papercraft data: {message}", file=sys.stderr, flush=True)
 
 

@@ -287,7 +287,9 @@ class _Reader:
         elif sxp == S4SXP:
             vec = RVector("S4", [])
         else:
-            raise self.fail(f"unsupported SEXP type {sxp} (flags 0x{flags:08x})")
+            what = {21: "byte code (BCODESXP)", 22: "external pointer", 23: "weak reference"}.get(sxp, "")
+            raise self.fail(f"unsupported SEXP type {sxp} {what}(flags 0x{flags:08x}); papercraft reads data "
+                            "objects (vectors, lists, pairlists, symbols, environments), not compiled code")
         if has_attr:
             vec.attributes = self.attributes()
         return vec
