@@ -49,7 +49,7 @@ def test_index_lists_every_entry_with_a_page(built_site):
     positions = [index.index(f'href="entries/{i}.html"') for i in ids]
     assert positions == sorted(positions)
     # Counts: one result shown per entry that has a usable one (rethinking-generalization and resnet).
-    assert re.search(r"badge-reproduced\">reproduced</span> <b>2</b>", index), "verdict counts"
+    assert re.search(r"badge-reproduced\">reproduced</span> <b>2</b></span>", index), "verdict counts"
     assert re.search(r"no result</span> <b>45</b>", index)
 
 
@@ -113,8 +113,12 @@ def test_source_files_are_rendered_and_linked(built_site):
     site, _ = built_site
     page_path = site / "entries" / f"{ENTRY}.html"
     code_links = [v for tag, attr, v in refs_of(page_path) if tag == "a" and "/code/" in v]
-    assert sorted(Path(v).name for v in code_links) == [
+    assert sorted({Path(v.split("#")[0]).name for v in code_links}) == [
         "__init__.py.html", "experiment.py.html", "test_rethinking_generalization.py.html"]
+    # The experiment function is linked at its definition (the fake repo's experiment.py defines run on line 1).
+    target = registry().get(ENTRY).experiments[0].target
+    if target == "papercraft.papers.rethinking_generalization.experiment:run":
+        assert "../code/src/papercraft/papers/rethinking_generalization/experiment.py.html#L1" in code_links
     code = (site / "code/src/papercraft/papers/rethinking_generalization/experiment.py.html").read_text()
     assert "&lt;b&gt;&amp;amp;&lt;/b&gt;" in code and 'id="L2"' in code
     assert "<code>src/papercraft/papers/rethinking_generalization/experiment.py</code>" in code
@@ -149,6 +153,8 @@ def test_every_local_link_resolves_and_nothing_remote_is_loaded(built_site):
                 continue  # a fragment on the same page
             target = (page.parent / unquote(parts.path)).resolve()
             assert target.is_file(), f"{page.relative_to(site)}: broken link {value}"
+            if parts.fragment and target.suffix == ".html":
+                assert f'id="{parts.fragment}"' in target.read_text(encoding="utf-8"), f"{page}: no anchor {value}"
     css = (site / "style.css").read_text()
     assert "@import" not in css and "url(" not in css and "@font-face" not in css
 

@@ -228,9 +228,9 @@ def _index_page(reg: Registry, chosen: dict[str, Run], warnings: list[str]) -> s
     verdict_counts["no result"] = len(reg) - len(chosen)
     counts = (
         '<div class="counts"><div><h3>Status</h3>'
-        + " ".join(f'{badge(s, s)} <b>{n}</b>' for s, n in status_counts.items())
+        + " ".join(f'<span class="count">{badge(s, s)} <b>{n}</b></span>' for s, n in status_counts.items())
         + '</div><div><h3>Verdict</h3>'
-        + " ".join(f'{badge(v, v)} <b>{n}</b>' for v, n in verdict_counts.items())
+        + " ".join(f'<span class="count">{badge(v, v)} <b>{n}</b></span>' for v, n in verdict_counts.items())
         + "</div></div>"
     )
     head = "".join(f"<th>{c}</th>" for c in ("entry", "year", "status", "verdict", "ours", "paper", "result"))
@@ -302,7 +302,7 @@ def _entry_page(entry: Entry, run: Run | None, reg: Registry, site: Path, code_f
     parts.append(f'<section><h2>Claim</h2><p class="claim">{esc(entry.claim)}</p></section>')
     parts.append(_relations(entry, reg))
     if result is None:
-        parts.append(_planned_section(entry))
+        parts.append(_planned_section(entry, has_code=bool(code_files)))
     else:
         parts.append("<section><h2>What is implemented</h2>"
                      + (bullets(entry.implements) or '<p class="muted">Not listed.</p>') + "</section>")
@@ -315,7 +315,7 @@ def _entry_page(entry: Entry, run: Run | None, reg: Registry, site: Path, code_f
                  + (bullets(entry.deviations) or '<p class="muted">None recorded.</p>') + "</section>")
     if result is not None and run is not None:
         parts.append(_run_facts(result, run[0], repo_root))
-    parts.append(_source_section(entry, code_files))
+    parts.append(_source_section(entry, code_files, repo_root))
     return "\n".join(parts)
 
 
@@ -340,9 +340,11 @@ def _relations(entry: Entry, reg: Registry) -> str:
     return "".join(out)
 
 
-def _planned_section(entry: Entry) -> str:
-    if entry.status == "planned":
+def _planned_section(entry: Entry, has_code: bool) -> str:
+    if entry.status == "planned" and not has_code:
         lead = "This entry is planned: it has no code or result yet."
+    elif entry.status == "planned":
+        lead = "This entry is planned: its code is being written (see the source below) and it has no result yet."
     else:
         lead = (f"This entry is {esc(entry.status)} but has no result yet; run "
                 f"<code>papercraft run {esc(entry.id)} --preset full</code> to produce one.")
@@ -504,12 +506,34 @@ def _write_code_pages(entry: Entry, repo_root: Path, site: Path) -> list[str]:
     return written
 
 
-def _source_section(entry: Entry, code_files: list[str]) -> str:
+def _source_section(entry: Entry, code_files: list[str], repo_root: Path) -> str:
     if not code_files:
         return (f'<section><h2>Source</h2><p class="muted">No source yet; it will live in '
                 f'<code>{esc(entry.source_dir)}/</code>.</p></section>')
     rows = [f'<li>{link(f"../code/{path}.html", path)}</li>' for path in code_files]
-    return f'<section><h2>Source</h2><ul class="files">{"".join(rows)}</ul></section>'
+    targets = []
+    for experiment in entry.experiments:  # where each experiment function starts, e.g. experiment.py#L42
+        module, _, function = experiment.target.partition(":")
+        path = "src/" + module.replace(".", "/") + ".py"
+        if path in code_files:
+            line = _definition_line(Path(repo_root) / path, function)
+            anchor = f"#L{line}" if line else ""
+            targets.append(f"<li>experiment <b>{esc(experiment.name)}</b>: "
+                           f"{link(f'../code/{path}.html{anchor}', experiment.target)}</li>")
+    experiments = f"<h3>Experiments</h3><ul>{''.join(targets)}</ul>" if targets else ""
+    return f'<section><h2>Source</h2><ul class="files">{"".join(rows)}</ul>{experiments}</section>'
+
+
+def _definition_line(path: Path, function: str) -> int | None:
+    """The line number of ``def function(`` at the top level of ``path``, if found."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, line in enumerate(lines, 1):
+        if line.startswith((f"def {function}(", f"async def {function}(")):
+            return number
+    return None
 
 
 # ------------------------------------------------------------------------------------- about
