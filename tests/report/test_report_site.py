@@ -149,8 +149,9 @@ def test_every_local_link_resolves_and_nothing_remote_is_loaded(built_site):
                 # Remote addresses may only be plain links (arXiv), never loaded resources.
                 assert tag == "a" and parts.scheme == "https", f"{page}: remote {tag} {attr}={value}"
                 continue
-            if not parts.path:
-                continue  # a fragment on the same page
+            if not parts.path:  # a fragment on the same page
+                assert f'id="{parts.fragment}"' in page.read_text(encoding="utf-8"), f"{page}: no anchor {value}"
+                continue
             target = (page.parent / unquote(parts.path)).resolve()
             assert target.is_file(), f"{page.relative_to(site)}: broken link {value}"
             if parts.fragment and target.suffix == ".html":

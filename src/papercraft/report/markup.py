@@ -93,7 +93,7 @@ def bullets(items: Iterable[str], *, raw: bool = False) -> str:
     return f"<ul>{lis}</ul>" if lis else ""
 
 
-def page(title: str, body: str, *, root: str = "", nav_extra: str = "") -> str:
+def page(title: str, body: str, *, root: str = "") -> str:
     """A complete HTML document.
 
     Args:
@@ -114,7 +114,7 @@ def page(title: str, body: str, *, root: str = "", nav_extra: str = "") -> str:
 <header class="site-header"><nav>
 <a class="brand" href="{esc(root)}index.html">{SITE_TITLE}</a>
 <a href="{esc(root)}index.html">catalogue</a>
-<a href="{esc(root)}about.html">about</a>{nav_extra}
+<a href="{esc(root)}about.html">about</a>
 </nav></header>
 <main>
 {body}

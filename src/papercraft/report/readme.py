@@ -71,7 +71,8 @@ def catalogue_table(results_roots: Sequence[Path] = COMMITTED_RESULTS, reg: Regi
 
 
 def _block(table: str) -> str:
-    return f"{START}\n<!-- generated from the registry by `{REGENERATE}`; do not edit by hand -->\n{table}{END}"
+    # Blank lines around the table so every markdown renderer ends the HTML comments before it.
+    return f"{START}\n<!-- generated from the registry by `{REGENERATE}`; do not edit by hand -->\n\n{table}\n{END}"
 
 
 def _split(text: str, path: Path) -> tuple[str, str, str]:

@@ -246,7 +246,8 @@ def _index_page(reg: Registry, chosen: dict[str, Run], warnings: list[str]) -> s
         for entry in by_section[section]:
             rows.append(_index_row(entry, chosen.get(entry.id)))
         bodies.append("<tbody>" + "".join(rows) + "</tbody>")
-    catalogue = (f'<div class="table-wrap"><table class="catalogue"><thead><tr>{head}</tr></thead>'
+    jump = '<nav class="sections">' + " · ".join(link(f"#{_anchor(sec)}", sec) for sec in sections) + "</nav>"
+    catalogue = jump + (f'<div class="table-wrap"><table class="catalogue"><thead><tr>{head}</tr></thead>'
                  f'{"".join(bodies)}</table></div>')
     warn_html = ""
     if warnings:
