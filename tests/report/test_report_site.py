@@ -81,6 +81,8 @@ def test_entry_page_with_result(built_site):
     assert "test_acc_random_labels" in page and fmt(0.1012) in page
     assert "Rule: reproduced if every primary criterion passed" in page
     assert "torch" in page and "git commit" in page and "budget" in page
+    assert "<td>results found</td><td>2 (shown: the newest full-preset run" in page  # the full and the quick run
+    assert "1 secondary only: does not change the verdict" in page  # part c holds only a secondary criterion
     # Text from result files is escaped, never interpreted.
     assert "<script>" not in page and esc(HOSTILE_NOTE) in page
 

@@ -88,7 +88,7 @@ def build_report(out_dir: Path, result_roots: Sequence[Path] | None = DEFAULT_RE
         raise ReportError(f"refusing to overwrite {out_dir}: it is not empty and is not a papercraft report "
                           f"(no {SITE_MARKER} file); choose an empty or new directory")
 
-    chosen = _choose_results(reg, result_roots, _warn)
+    chosen, counts = _choose_results(reg, result_roots, _warn)
     build_dir = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
     if build_dir.exists():
         shutil.rmtree(build_dir)
@@ -102,7 +102,8 @@ def build_report(out_dir: Path, result_roots: Sequence[Path] | None = DEFAULT_RE
         for entry in reg:
             run = chosen.get(entry.id)
             try:
-                body = _entry_page(entry, run, reg, build_dir, code_pages[entry.id], repo_root, _warn)
+                body = _entry_page(entry, run, reg, build_dir, code_pages[entry.id], repo_root, _warn,
+                                   n_results=counts.get(entry.id, 0))
             except Exception as exc:  # a result with an unexpected shape must not stop the build
                 _warn(f"{entry.id}: could not render result {run[0] if run else ''} ({type(exc).__name__}: {exc}); "
                       f"showing the entry without it")
@@ -139,8 +140,10 @@ def _write(path: Path, text: str) -> None:
 Run = tuple[Path, dict[str, Any]]
 
 
-def _choose_results(reg: Registry, roots: Sequence[Path], warn: Callable[[str], None]) -> dict[str, Run]:
-    """The result shown for each entry; broken files and unknown entries are skipped with a warning."""
+def _choose_results(reg: Registry, roots: Sequence[Path],
+                    warn: Callable[[str], None]) -> tuple[dict[str, Run], dict[str, int]]:
+    """The result shown for each entry and how many usable results each has; broken files and
+    unknown entries are skipped with a warning."""
     for root in roots:  # find_results skips unreadable files silently; say which ones
         root = Path(root)
         if root.is_dir():
@@ -152,6 +155,7 @@ def _choose_results(reg: Registry, roots: Sequence[Path], warn: Callable[[str], 
                     warn(f"skipped {path}: no 'entry' field")
     known = set(reg.ids())
     chosen: dict[str, Run] = {}
+    counts: dict[str, int] = {}
     for entry_id, runs in find_results(roots).items():
         if entry_id not in known:
             warn(f"skipped {len(runs)} result(s) of unknown entry '{entry_id}' (first: {runs[0][0]})")
@@ -166,7 +170,8 @@ def _choose_results(reg: Registry, roots: Sequence[Path], warn: Callable[[str], 
         best = latest_result(valid)
         if best is not None:
             chosen[entry_id] = best
-    return chosen
+            counts[entry_id] = len(valid)
+    return chosen, counts
 
 
 def _shape_problem(result: dict[str, Any]) -> str | None:
@@ -297,7 +302,7 @@ def _index_row(entry: Entry, run: Run | None) -> str:
 
 
 def _entry_page(entry: Entry, run: Run | None, reg: Registry, site: Path, code_files: list[str],
-                repo_root: Path, warn: Callable[[str], None]) -> str:
+                repo_root: Path, warn: Callable[[str], None], n_results: int = 0) -> str:
     result = run[1] if run else None
     parts = [f"<h1>{esc(entry.title)}</h1>", _entry_meta(entry, result)]
     parts.append(f'<section><h2>Claim</h2><p class="claim">{esc(entry.claim)}</p></section>')
@@ -315,7 +320,7 @@ def _entry_page(entry: Entry, run: Run | None, reg: Registry, site: Path, code_f
     parts.append("<section><h2>Deviations from the paper</h2>"
                  + (bullets(entry.deviations) or '<p class="muted">None recorded.</p>') + "</section>")
     if result is not None and run is not None:
-        parts.append(_run_facts(result, run[0], repo_root))
+        parts.append(_run_facts(result, run[0], repo_root, n_results))
     parts.append(_source_section(entry, code_files, repo_root))
     return "\n".join(parts)
 
@@ -385,10 +390,17 @@ def _experiment_section(entry: Entry, name: str, exp: dict[str, Any], run_dir: P
         out.append(f"<p>{esc(exp['description'])}</p>")
     out.append(f'<p>Verdict of this experiment: {verdict_badge(exp.get("verdict"))}</p>')
     parts = exp.get("parts")
-    if isinstance(parts, dict) and parts:
-        out.append("<h3>Per-part verdicts</h3>"
-                   + table(["part", "verdict"], [(esc(p), verdict_badge(v)) for p, v in parts.items()], raw=True))
     criteria = [c for c in exp.get("criteria") or [] if isinstance(c, dict)]
+    if isinstance(parts, dict) and parts:
+        rows = []
+        for part, verdict in parts.items():
+            in_part = [c for c in criteria if (c.get("part") or "-") == part]
+            primary = sum(1 for c in in_part if c.get("primary", True))
+            # A part with only secondary criteria gets "inconclusive" from the rule; say it does not count.
+            counted = (f"{primary} primary, {len(in_part) - primary} secondary" if primary
+                       else f"{len(in_part)} secondary only: does not change the verdict")
+            rows.append((esc(part), verdict_badge(verdict), esc(counted)))
+        out.append("<h3>Per-part verdicts</h3>" + table(["part", "verdict", "criteria"], rows, raw=True))
     if criteria:
         rows = [(esc(c.get("part") or "-"), f"<b>{esc(c.get('name', ''))}</b><br>{esc(c.get('statement', ''))}",
                  f'<span class="num">{esc(fmt(c.get("measured")))}</span>',
@@ -434,7 +446,7 @@ def _figure(entry: Entry, plot: dict[str, Any], run_dir: Path, site: Path, warn:
     return f"<figure>{shown}<figcaption>{caption}</figcaption></figure>"
 
 
-def _run_facts(result: dict[str, Any], run_dir: Path, repo_root: Path) -> str:
+def _run_facts(result: dict[str, Any], run_dir: Path, repo_root: Path, n_results: int = 1) -> str:
     machine = result.get("machine") if isinstance(result.get("machine"), dict) else {}
     exps = result.get("experiments") or {}
     budgets = [e.get("budget_s") for e in exps.values() if isinstance(e.get("budget_s"), (int, float))]
@@ -459,6 +471,7 @@ def _run_facts(result: dict[str, Any], run_dir: Path, repo_root: Path) -> str:
         ("command", result.get("command") or f"papercraft run {result.get('entry')} --preset {result.get('preset')} "
                                                f"--seed {result.get('seed')}"),
         ("run directory", _display_path(run_dir, repo_root)),
+        ("results found", f"{n_results} (shown: the newest full-preset run if any, else the newest run)"),
     ]
     return "<section><h2>The run</h2>" + table(["fact", "value"], [(k, fmt(v)) for k, v in rows], cls="facts") + "</section>"
 
