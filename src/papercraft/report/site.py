@@ -286,7 +286,7 @@ def _index_row(entry: Entry, run: Run | None) -> str:
     if result:
         when = f'{esc(result.get("preset", "?"))}<br><span class="small muted">{esc(_date(result.get("finished_at")))}</span>'
     cells = [
-        f'<a class="entry-id" href="entries/{esc(entry.id)}.html">{esc(entry.id)}</a><br>'
+        f'<a class="entry-id" href="entries/{esc(entry.id)}.html" title="{esc(entry.claim)}">{esc(entry.id)}</a><br>'
         f'<span class="small">{esc(entry.title)}</span>',
         esc(entry.year),
         badge(entry.status, entry.status),
