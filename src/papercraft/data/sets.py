@@ -258,7 +258,9 @@ def require(name: str) -> Path:
 def verify(name: str) -> list[str]:
     """Recompute the sha256 of every file of data set ``name``; returns the problems (empty = ok)."""
     ds = _declared(name)
-    directory = require(name)
+    directory = cache.data_root() / name
+    if cache.read_manifest(directory) is None:
+        raise DataMissingError(f"data set '{name}' is not downloaded; run: {_get_command(name)}")
     problems = cache.check_manifest(directory)
     listed = cache.read_manifest(directory).get("files", {})
     problems += [f"{f}: not in manifest" for f in ds.files if f not in listed]
@@ -278,7 +280,12 @@ def get(name: str, *, force: bool = False, progress: bool = True) -> Path:
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"papercraft-{name}-") as tmp, cache.staging_dir(final) as partial:
-        extras = ds.fetch(Path(tmp), partial, progress)
+        try:
+            extras = ds.fetch(Path(tmp), partial, progress)
+        except fetch.ClientMissing as exc:
+            if ds.canonical_url and ds.canonical_url not in str(exc):
+                raise fetch.ClientMissing(f"{exc}; alternatively download it from {ds.canonical_url}") from None
+            raise
         missing = [f for f in ds.files if not (partial / f).is_file()]
         if missing:
             raise FetchError(f"fetching {name} produced no {', '.join(missing)}")

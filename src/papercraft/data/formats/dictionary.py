@@ -20,17 +20,19 @@ import re
 from collections.abc import Iterable, Iterator
 
 _ANNOTATION = re.compile(r"\{[^{}]*\}|\[[^\[\]]*\]|\([^()]*\)|<[^<>]*>")
-_SPACE = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r" ([,.!?;:])")
 SENTENCE_END = (".", "!", "?")
 
 
 def strip_annotations(text: str) -> str:
     """Remove ``{..}``, ``[..]``, ``(..)``, ``<..>`` (innermost first, so nesting works) and tidy spaces."""
-    previous = None
-    while previous != text:
-        previous, text = text, _ANNOTATION.sub(" ", text)
-    text = _SPACE.sub(" ", text).strip()
-    return re.sub(r" ([,.!?;:])", r"\1", text)  # "Hallo (informal) !" -> "Hallo!"
+    while any(bracket in text for bracket in "{[(<"):
+        stripped = _ANNOTATION.sub(" ", text)
+        if stripped == text:  # an unbalanced bracket: leave it
+            break
+        text = stripped
+    text = " ".join(text.split())
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text) if " " in text else text  # "Hallo (hi) !" -> "Hallo!"
 
 
 def first_synonym(part: str) -> str:
@@ -38,8 +40,11 @@ def first_synonym(part: str) -> str:
     return part.split("; ")[0].strip()
 
 
-def parse_line(line: str) -> list[tuple[str, str]]:
-    """The aligned (German, English) pairs of one dictionary line; [] for comments and odd lines."""
+def parse_line(line: str, *, sentences_only: bool = False) -> list[tuple[str, str]]:
+    """The aligned (German, English) pairs of one dictionary line; [] for comments and odd lines.
+
+    ``sentences_only`` keeps the pairs whose sides both end in ``.``, ``!`` or ``?``.
+    """
     line = line.strip()
     if not line or line.startswith("#"):
         return []
@@ -51,8 +56,11 @@ def parse_line(line: str) -> list[tuple[str, str]]:
         return []
     pairs = []
     for de, en in zip(german, english):
-        de, en = first_synonym(strip_annotations(de)), first_synonym(strip_annotations(en))
-        if de and en:
+        en = first_synonym(strip_annotations(en))
+        if not en or (sentences_only and not en.endswith(SENTENCE_END)):
+            continue  # checked before the German side: most entries are not sentences
+        de = first_synonym(strip_annotations(de))
+        if de and (not sentences_only or de.endswith(SENTENCE_END)):
             pairs.append((de, en))
     return pairs
 
@@ -64,9 +72,7 @@ def parse_dictionary(lines: Iterable[str], *, sentences_only: bool = False) -> I
     """
     seen: set[tuple[str, str]] = set()
     for line in lines:
-        for pair in parse_line(line):
-            if sentences_only and not (pair[0].endswith(SENTENCE_END) and pair[1].endswith(SENTENCE_END)):
-                continue
+        for pair in parse_line(line, sentences_only=sentences_only):
             if pair not in seen:
                 seen.add(pair)
                 yield pair
