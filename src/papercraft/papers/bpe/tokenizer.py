@@ -422,9 +422,10 @@ class Tokenizer:
     def decode_bytes(self, ids: Iterable[int]) -> bytes:
         """The bytes of a sequence of token ids (special tokens as their UTF-8 text)."""
         decoder = self._decoder
+        ids = list(ids)
         try:
             parts = [decoder[i] for i in ids]
-            if None in parts:
+            if None in parts or (ids and min(ids) < 0):
                 raise IndexError
         except (IndexError, TypeError):
             bad = [i for i in ids if not (isinstance(i, int) and 0 <= i < len(decoder) and decoder[i] is not None)]
