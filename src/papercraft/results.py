@@ -108,7 +108,14 @@ def part_verdicts(criteria: Iterable[Criterion]) -> dict[str, str]:
     parts: dict[str, list[Criterion]] = {}
     for c in criteria:
         parts.setdefault(c.part or "-", []).append(c)
-    return {part: verdict_of(cs) for part, cs in sorted(parts.items())}
+    # A part made only of secondary criteria still gets its own verdict (which does not change the
+    # overall one), computed as if its criteria were primary.
+    return {part: verdict_of(cs if any(c.primary for c in cs) else [_as_primary(c) for c in cs])
+            for part, cs in sorted(parts.items())}
+
+
+def _as_primary(c: Criterion) -> Criterion:
+    return Criterion(c.name, c.statement, c.measured, c.threshold, c.passed, c.part, True)
 
 
 def to_jsonable(value: Any) -> Any:

@@ -396,7 +396,7 @@ def _experiment_section(entry: Entry, name: str, exp: dict[str, Any], run_dir: P
         for part, verdict in parts.items():
             in_part = [c for c in criteria if (c.get("part") or "-") == part]
             primary = sum(1 for c in in_part if c.get("primary", True))
-            # A part with only secondary criteria gets "inconclusive" from the rule; say it does not count.
+            # A part with only secondary criteria has its own verdict, but it does not change the overall one.
             counted = (f"{primary} primary, {len(in_part) - primary} secondary" if primary
                        else f"{len(in_part)} secondary only: does not change the verdict")
             rows.append((esc(part), verdict_badge(verdict), esc(counted)))
