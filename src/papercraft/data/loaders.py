@@ -85,9 +85,17 @@ def stratified_split(labels: np.ndarray, train_fraction: float = 0.8) -> tuple[n
     return train_idx, test_idx
 
 
+def _check_pair(x: np.ndarray, y: np.ndarray, what: str) -> None:
+    from papercraft.errors import DataIntegrityError
+
+    if len(x) != len(y):
+        raise DataIntegrityError(f"{what}: {len(x)} images but {len(y)} labels")
+
+
 def _split_from(x: np.ndarray, y: np.ndarray, train_fraction: float = 0.8) -> Split:
     import torch
 
+    _check_pair(x, y, "data set")
     train, test = stratified_split(y, train_fraction)
     return Split(torch.from_numpy(np.ascontiguousarray(x[train])), torch.from_numpy(y[train].astype(np.int64)),
                  torch.from_numpy(np.ascontiguousarray(x[test])), torch.from_numpy(y[test].astype(np.int64)))
@@ -114,6 +122,7 @@ def load_fashion_mnist() -> Split:
     def part(prefix: str) -> tuple[torch.Tensor, torch.Tensor]:
         x = read_idx(root / f"{prefix}-images-idx3-ubyte.gz")
         y = read_idx(root / f"{prefix}-labels-idx1-ubyte.gz")
+        _check_pair(x, y, f"fashion-mnist {prefix}")
         return torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
 
     return Split(*part("train"), *part("t10k"))
