@@ -193,6 +193,34 @@ def test_altrep_compact_sequence_and_environment_with_self_reference():
     assert env.frame["me"] is env and env.enclosure.name == "R_GlobalEnv"
 
 
+def test_external_pointer_attribute_as_in_data_table():
+    # list(a = 1L) with attributes names and .internal.selfref = <externalptr>, then a second
+    # attribute referring back to the pointer through the reference table
+    w = Writer()
+    w.out += flags(19, attr=True) + struct.pack(">i", 1)
+    w.value(("int", [1]))
+    w.out += flags(2, tag=True)
+    w.symbol("names")  # reference table 1
+    w.value(("chr", ["a"]))
+    w.out += flags(2, tag=True)
+    w.symbol(".internal.selfref")  # reference table 2
+    w.out += flags(22) + flags(254) + flags(254)  # external pointer (table 3), prot NULL, tag NULL
+    w.out += flags(2, tag=True)
+    w.symbol("again")  # reference table 4
+    w.out += struct.pack(">i", 255 | (3 << 8))
+    w.out += flags(254)
+    v = unserialize(w.bytes())
+    assert v.as_dict() == {"a": [1]}
+    assert v.attributes[".internal.selfref"].name == "<external pointer>"
+    assert v.attributes["again"] is v.attributes[".internal.selfref"]
+
+
+def test_compiled_code_is_refused_clearly():
+    blob = b"X\n" + struct.pack(">iii", 2, 0, 0) + flags(21)
+    with pytest.raises(DataIntegrityError, match=r"unsupported SEXP type 21 byte code \(BCODESXP\)"):
+        unserialize(blob)
+
+
 def test_rejects_other_formats_and_truncation():
     with pytest.raises(DataIntegrityError, match="only XDR"):
         unserialize(b"A\n3\n262657\n197888\n")

@@ -36,6 +36,8 @@ Payloads by type:
 - ``RAWSXP`` (24): length, then bytes.
 - ``ENVSXP`` (4): int locked; appended to the reference table *before* its enclosure, frame,
   hash table and attributes items (so they may refer to it).
+- ``EXTPTRSXP`` (22) / ``WEAKREFSXP`` (23): entered in the reference table; an external pointer
+  then has two items (protected value, tag). They hold no data; papercraft returns placeholders.
 - ``ALTREP_SXP`` (238): class info pairlist, state, attributes; the compact integer/real sequences
   and wrappers R writes are expanded here.
 
@@ -66,7 +68,7 @@ from papercraft.errors import DataIntegrityError
 # SEXP type codes (Rinternals.h) and serialize.c's special codes.
 NILSXP, SYMSXP, LISTSXP, CLOSXP, ENVSXP, PROMSXP, LANGSXP = 0, 1, 2, 3, 4, 5, 6
 SPECIALSXP, BUILTINSXP, CHARSXP, LGLSXP, INTSXP, REALSXP, CPLXSXP = 7, 8, 9, 10, 13, 14, 15
-STRSXP, DOTSXP, VECSXP, EXPRSXP, RAWSXP, S4SXP = 16, 17, 19, 20, 24, 25
+STRSXP, DOTSXP, VECSXP, EXPRSXP, EXTPTRSXP, WEAKREFSXP, RAWSXP, S4SXP = 16, 17, 19, 20, 22, 23, 24, 25
 REFSXP, NILVALUE_SXP, GLOBALENV_SXP, UNBOUNDVALUE_SXP, MISSINGARG_SXP = 255, 254, 253, 252, 251
 BASENAMESPACE_SXP, NAMESPACESXP, PACKAGESXP, PERSISTSXP = 250, 249, 248, 247
 EMPTYENV_SXP, BASEENV_SXP, ATTRLANGSXP, ATTRLISTSXP, ALTREP_SXP = 242, 241, 240, 239, 238
@@ -263,7 +265,18 @@ class _Reader:
         if sxp == ALTREP_SXP:
             return self.altrep()
         if sxp == CHARSXP:
-            return self.charsxp(levels)
+            value = self.charsxp(levels)
+            if has_attr:  # R never writes these, and its reader discards them
+                self.item()
+            return value
+        if sxp in (EXTPTRSXP, WEAKREFSXP):  # e.g. data.table's .internal.selfref: no data in them
+            pointer = RConstant("<external pointer>" if sxp == EXTPTRSXP else "<weak reference>")
+            self.refs.append(pointer)
+            if sxp == EXTPTRSXP:
+                self.item(), self.item()  # "protected" value and tag
+            if has_attr:
+                self.attributes()
+            return pointer
         if sxp in (LGLSXP, INTSXP):
             n = self.length()
             values = [None if v == NA_INTEGER else v for v in struct.unpack(f">{n}i", self.take(4 * n))]
@@ -287,7 +300,7 @@ class _Reader:
         elif sxp == S4SXP:
             vec = RVector("S4", [])
         else:
-            what = {21: "byte code (BCODESXP)", 22: "external pointer", 23: "weak reference"}.get(sxp, "")
+            what = {21: "byte code (BCODESXP) ", 244: "byte code (BCREPDEF) "}.get(sxp, "")
             raise self.fail(f"unsupported SEXP type {sxp} {what}(flags 0x{flags:08x}); papercraft reads data "
                             "objects (vectors, lists, pairlists, symbols, environments), not compiled code")
         if has_attr:
