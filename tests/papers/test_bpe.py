@@ -476,3 +476,73 @@ def test_constructor_rejects_colliding_ids():
 
 def teardown_module(module) -> None:
     print(f"\nbpe parity with tiktoken: {dict(PARITY)}")
+
+
+# ------------------------------------------------------------------------------------------------
+# nested vocabularies (the experiment relies on it) and the CLI
+# ------------------------------------------------------------------------------------------------
+
+def test_smaller_vocabulary_is_a_prefix_of_a_larger_one(small_corpus):
+    small, large = train_bpe(small_corpus, 600), train_bpe(small_corpus, 1000)
+    assert small.merges == large.merges[:600 - 256]
+
+
+def run_cli(argv: list[str], stdin: str = "") -> str:
+    import argparse
+    import io
+
+    from papercraft.papers.bpe.cli import add_parser
+
+    parser = argparse.ArgumentParser(prog="papercraft")
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    out = io.StringIO()
+    assert args.func(args, stdin=io.StringIO(stdin), stdout=out) == 0
+    return out.getvalue()
+
+
+def test_cli_train_encode_decode(small_corpus, gpt2, tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(small_corpus[:50_000], encoding="utf-8")
+    run_cli(["bpe", "train", str(corpus), "--vocab-size", "500", "--out", str(tmp_path / "voc"), "--quiet",
+             "--special", ENDOFTEXT])
+    tok = Tokenizer.load(tmp_path / "voc")
+    assert tok.vocab_size == 500 and tok.special_tokens == {ENDOFTEXT: 499}
+    text = "Größe 😀 def f(x):\n    return x\n"
+    ids = run_cli(["bpe", "encode", "--vocab", str(tmp_path / "voc")], text)
+    assert [int(i) for i in ids.split()] == tok.encode(text)
+    assert run_cli(["bpe", "decode", "--vocab", str(tmp_path / "voc")], ids) == text
+    assert run_cli(["bpe", "encode"], "Hello world") == "15496 995\n"
+    assert run_cli(["bpe", "encode", "--allow-special"], "a" + ENDOFTEXT) == "64 50256\n"
+    assert run_cli(["bpe", "decode"], "15496 995\n") == "Hello world"
+
+
+@pytest.mark.parametrize("argv,stdin,message", [
+    (["bpe", "encode"], "x" + ENDOFTEXT, "--allow-special"),
+    (["bpe", "decode"], "15496 abc", "integer token ids"),
+    (["bpe", "decode"], "99999999", "not in the vocabulary"),
+    (["bpe", "encode", "--vocab", "/nonexistent/dir"], "x", "neither"),
+    (["bpe", "train", "/nonexistent.txt", "--vocab-size", "300", "--out", "/tmp/x"], "", "no such file"),
+    (["bpe", "train", __file__, "--vocab-size", "10", "--out", "/tmp/x"], "", "at least 256"),
+])
+def test_cli_errors_are_usage_errors(gpt2, argv, stdin, message):
+    with pytest.raises(UsageError, match=message):
+        run_cli(argv, stdin)
+
+
+def test_quick_preset_runs_end_to_end(tmp_path):
+    from papercraft.runner import run_entry
+
+    austen()
+    gpt2_or_skip = pytest.importorskip("papercraft.papers.bpe").gpt2_tokenizer
+    try:
+        gpt2_or_skip()
+    except (DataMissingError, UsageError) as exc:
+        pytest.skip(str(exc))
+    run_dir, result = run_entry("bpe", preset="quick", out=tmp_path)
+    assert result["verdict"] in ("reproduced", "not reproduced", "inconclusive")
+    numbers = result["experiments"]["compression"]["numbers"]
+    assert numbers["round_trip_failures"] == 0
+    assert (run_dir / "compression" / "compression.png").is_file()
+    sizes = numbers["held_out_bytes_per_token"]
+    assert sizes["256"] == 1.0 and sizes["2048"] > sizes["512"]
