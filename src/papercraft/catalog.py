@@ -77,6 +77,44 @@ ENTRIES: tuple[Entry, ...] = (
             P("AdamW vs Adam+L2 basin of good (lr, wd)", "decoupled (axis-aligned) vs diagonal", "AdamW Fig. 2"),
             P("Schedule-Free AdamW vs cosine AdamW", "matches or beats at equal budget", "Schedule-Free Fig. 1, 3"),
         ),
+        status="verified",
+        implements=(
+            "SGD (momentum, dampening, Nesterov, L2 weight decay)",
+            "Adam with L2 weight decay (AdamW paper Algorithm 2 line 6) and AdamW (line 12, decoupled)",
+            "Schedule-Free SGD and AdamW (warm-up, lr-weighted averaging, train()/eval() switch between y and x)",
+            "readable per-parameter updates and multi-tensor (foreach) paths, tested to agree",
+            "schedules as torch LR schedulers: linear warm-up, cosine, piecewise-constant; make_schedule by name",
+        ),
+        deviations=(
+            "Fashion-MNIST (a 10k-image subset) and a small MLP instead of CIFAR-10/ImageNet ResNets",
+            "AdamW's weight decay is parameterized as torch's (lr·weight_decay); the experiment sets "
+            "weight_decay = λ/lr to use the paper's λ (decay η_t·λ per step)",
+            "Schedule-Free AdamW follows the authors' released code (bias correction in the denominator, "
+            "weights on the running max lr), not Algorithm 1's γ_t·sqrt(1-β2^t)",
+        ),
+        headline="headline_sf_minus_cosine_points",
+        experiments=(
+            Experiment(
+                name="adamw-and-schedule-free",
+                description="(a) lr × weight-decay grids of Adam+L2 and AdamW; (b) Schedule-Free AdamW vs "
+                            "cosine AdamW at the same budget, several seeds",
+                target="papercraft.papers.optimizers.experiment:run",
+                presets={
+                    "quick": Preset(params={"n_train": 2000, "hidden": 64, "depth": 2, "batch_size": 100,
+                                            "steps": 120, "warmup_frac": 0.05, "log_every": 5, "eval_every": 40,
+                                            "lrs": [1e-3, 1e-2], "l2_wds": [1e-4, 1e-2],
+                                            "adamw_wds": [1e-4, 1e-2], "sf_lr_factors": [1.0], "seeds": 2, "threads": 1},
+                                    budget_s=40, description="2×2 grids, 120 steps, 2 seeds"),
+                    "full": Preset(params={"n_train": 10000, "hidden": 128, "depth": 2, "batch_size": 128,
+                                           "steps": 1000, "warmup_frac": 0.05, "log_every": 10, "eval_every": 50,
+                                           "lrs": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
+                                           "l2_wds": [1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
+                                           "adamw_wds": [1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
+                                           "sf_lr_factors": [1.0, 2.0, 5.0], "seeds": 3, "threads": 1},
+                                   budget_s=900, description="5×5 grids, 1000 steps; 3 seeds for (b)"),
+                },
+            ),
+        ),
     ),
     Entry(
         id="super-convergence",
@@ -134,7 +172,54 @@ ENTRIES: tuple[Entry, ...] = (
               "pre-training followed by fine-tuning beats training the same classifier from scratch.",
         paper_numbers=(P("WebText perplexity vs size", "falls with every size up to 1.5B", "GPT-2 Fig. 4"),
                        P("GPT-1 average gain from pre-training", "large; e.g. 14.8 points without pre-training on GLUE tasks", "GPT Table 5")),
-        builds_on=("transformer", "bpe"),
+        status="verified",
+        implements=(
+            "one decoder-only Transformer with the GPT-1/GPT-2 differences explicit (variant='gpt1': post-LN; "
+            "variant='gpt2': pre-LN, final LayerNorm, residual projections initialized with 0.02/sqrt(2·n_layer))",
+            "learned positions, tied input/output embeddings, tanh-GELU MLP",
+            "KV cache (cached logits equal uncached), sampling with temperature, top-k and top-p",
+            "GPT-1 fine-tuning: classifier on the last token with the auxiliary LM loss (Eq. 3, λ = 0.5)",
+            "loaders for Hugging-Face GPT2LMHeadModel / OpenAIGPTLMHeadModel state dicts (Conv1D transposed, c_attn split)",
+            "a chunked output layer + cross-entropy (custom autograd) that never materializes the [tokens, vocab] logits",
+            "papercraft generate from a trained checkpoint",
+        ),
+        deviations=(
+            "Toy scale: models of 0.006M-0.8M non-embedding parameters on Jane Austen's novels (3.2M characters of "
+            "training text, Persuasion held out) instead of 117M-1.5B on WebText.",
+            "A 2,048-token byte-level BPE vocabulary trained on the training novels (the bpe entry's trainer) "
+            "instead of GPT-2's 50,257 tokens.",
+            "All sizes are trained for the same number of steps (not to convergence), so the fitted exponent "
+            "mixes model size with sample efficiency.",
+            "The fine-tuning task is authorship-style classification (which of five novels a passage is from) "
+            "with few labels, standing in for GPT-1's GLUE tasks.",
+        ),
+        headline="power_law_alpha",
+        experiments=(
+            Experiment(
+                name="scaling_and_finetuning",
+                description="(a) held-out loss vs model size with a fitted power law; (b) pre-training + "
+                            "fine-tuning vs from scratch on a few-label novel classification task",
+                target="papercraft.papers.gpt.experiment:run",
+                presets={
+                    "quick": Preset(params={
+                        "vocab_size": 320, "heldout": "Persuasion", "max_chars": 20000, "context": 32,
+                        "sizes": [[1, 16, 2], [1, 24, 2], [1, 32, 2], [2, 32, 2]], "steps": 12, "batch_size": 8,
+                        "lr": 0.003, "eval_every": 0, "eval_windows": 16, "final_eval_windows": 32,
+                        "ft_length": 32, "labels_per_class": 6, "test_per_class": 8, "ft_seeds": 1,
+                        "ft_steps": 4, "ft_batch_size": 8, "ft_lr": 0.001, "lm_weight": 0.5, "sample_tokens": 10,
+                    }, budget_s=30, description="a smoke test: tiny corpus slice, 4 tiny models, a few steps"),
+                    "full": Preset(params={
+                        "vocab_size": 2048, "heldout": "Persuasion", "max_chars": 0, "context": 128,
+                        "sizes": [[2, 16, 2], [2, 32, 2], [2, 64, 2], [3, 96, 3], [4, 128, 4]], "steps": 400,
+                        "batch_size": 16, "lr": 0.002, "eval_every": 100, "eval_windows": 128,
+                        "final_eval_windows": 1000, "ft_length": 64, "labels_per_class": 16,
+                        "test_per_class": 100, "ft_seeds": 2, "ft_steps": 120, "ft_batch_size": 16,
+                        "ft_lr": 0.0003, "lm_weight": 0.5, "sample_tokens": 60,
+                    }, budget_s=900, description="5 sizes (0.006M-0.8M non-embedding params) x 400 steps x 2,048 tokens; 2 fine-tuning seeds"),
+                },
+            ),
+        ),
+        builds_on=("transformer", "bpe", "normalization"),
     ),
     Entry(
         id="bert",
@@ -550,6 +635,71 @@ ENTRIES: tuple[Entry, ...] = (
               "LayerNorm do not, and LayerNorm speeds up recurrent-network training.",
         paper_numbers=(P("RMSNorm speed-up over LayerNorm", "7-64%", "RMSNorm §5"),
                        P("ResNet-50 ImageNet error at batch 2, BN vs GN", "34.7% vs 24.1%", "GroupNorm Fig. 1")),
+        status="verified",
+        implements=(
+            "BatchNorm (running mean and unbiased running variance, momentum or cumulative average, eval mode) "
+            "for [N, C], [N, C, L] and [N, C, H, W]",
+            "LayerNorm (over any trailing dims; a fused F.layer_norm path tested equal)",
+            "InstanceNorm, GroupNorm (G = 1 is LayerNorm over C,H,W; G = C is InstanceNorm)",
+            "RMSNorm",
+            "an LSTM cell (equal to nn.LSTM) and its layer-normalized version (Ba et al. Eq. 20-22)",
+        ),
+        deviations=(
+            "Small scale throughout: a 4-layer width-128 GPT on Jane Austen (not the RMSNorm paper's "
+            "translation models), a 3-layer CNN on Fashion-MNIST (not ResNet-50 on ImageNet), a character-level "
+            "LSTM on Austen (not the LayerNorm paper's tasks).",
+            "InstanceNorm has no running statistics (torch's default track_running_stats=False).",
+            "In the LayerNorm LSTM the per-gate biases of the two input normalizations are folded into the "
+            "LSTM's own biases (they are redundant).",
+            "One seed per configuration, to fit the 2-core budget.",
+        ),
+        headline="step_time_ratio",
+        experiments=(
+            Experiment(
+                name="rmsnorm_gpt",
+                description="(a) RMSNorm vs LayerNorm in a GPT-2: held-out loss and time per step",
+                target="papercraft.papers.normalization.experiment:run_rmsnorm_gpt",
+                presets={
+                    "quick": Preset(params={
+                        "vocab_size": 320, "max_chars": 20000, "context": 32, "n_layer": 1, "d_model": 32,
+                        "n_head": 2, "batch_size": 8, "steps": 8, "eval_every": 0, "eval_windows": 16,
+                        "timing_reps": 3, "lr": 0.003}, budget_s=15),
+                    "full": Preset(params={
+                        "vocab_size": 2048, "max_chars": 0, "context": 128, "n_layer": 4, "d_model": 128,
+                        "n_head": 4, "batch_size": 16, "steps": 300, "eval_every": 50, "eval_windows": 128,
+                        "timing_reps": 30, "lr": 0.002}, budget_s=300),
+                },
+            ),
+            Experiment(
+                name="small_batch",
+                description="(b) BatchNorm vs GroupNorm vs LayerNorm at batch sizes 2-64 on Fashion-MNIST",
+                target="papercraft.papers.normalization.experiment:run_small_batch",
+                presets={
+                    "quick": Preset(params={
+                        "n_train": 192, "n_test": 200, "batch_sizes": [2, 32],
+                        "norms": ["batchnorm", "groupnorm", "layernorm"], "epochs": 1, "base_lr": 0.05,
+                        "base_batch": 32, "groups": 8}, budget_s=15),
+                    "full": Preset(params={
+                        "n_train": 12000, "n_test": 2000, "batch_sizes": [2, 4, 16, 64],
+                        "norms": ["batchnorm", "groupnorm", "layernorm"], "epochs": 1, "base_lr": 0.05,
+                        "base_batch": 32, "groups": 8}, budget_s=300),
+                },
+            ),
+            Experiment(
+                name="lstm_layernorm",
+                description="(c) a character LSTM language model with and without layer normalization",
+                target="papercraft.papers.normalization.experiment:run_lstm_layernorm",
+                presets={
+                    "quick": Preset(params={
+                        "max_chars": 20000, "context": 16, "batch_size": 8, "embed": 16, "hidden": 32,
+                        "steps": 10, "eval_every": 5, "eval_windows": 8, "lr": 0.003}, budget_s=10),
+                    "full": Preset(params={
+                        "max_chars": 0, "context": 64, "batch_size": 32, "embed": 64, "hidden": 256,
+                        "steps": 600, "eval_every": 50, "eval_windows": 64, "lr": 0.002}, budget_s=300),
+                },
+            ),
+        ),
+        builds_on=("gpt",),
     ),
     Entry(
         id="bpe",
@@ -560,6 +710,33 @@ ENTRIES: tuple[Entry, ...] = (
         claim="Byte-level BPE encodes any text with no unknown tokens, and its compression improves with "
               "vocabulary size.",
         paper_numbers=(P("GPT-2 vocabulary size", "50,257", "GPT-2 §2.2"),),
+        status="verified",
+        implements=("GPT-2's byte↔unicode table and pre-tokenization pattern (and the cl100k pattern)",
+                    "rank-based BPE encoder with a pre-token cache (heap merge for long pieces)",
+                    "decoding with invalid UTF-8 replaced, special tokens (rejected unless allowed)",
+                    "BPE trainer with incremental pair counts and a lazy max-heap",
+                    "tiktoken rank files and vocab.json/merges.txt, both ways, with clear errors on corrupt files",
+                    "GPT-2's real vocabulary (`papercraft data get gpt2-bpe`)", "`papercraft bpe train|encode|decode`"),
+        deviations=("Pre-tokenization uses the `regex` package's Unicode tables (Unicode 17); tiktoken's Rust tables are "
+                    "older, so for 17,480 code points assigned after Unicode 15 as letters/numbers the two can split "
+                    "text differently. All other code points agree.",),
+        headline="bytes_per_token_at_largest",
+        experiments=(
+            Experiment(
+                name="compression",
+                description="bytes per token on held-out Austen / German / a code-point sample vs vocabulary size, "
+                            "papercraft-trained vocabularies and GPT-2's",
+                target="papercraft.papers.bpe.experiment:run",
+                presets={
+                    "quick": Preset(params={"train_chars": 300_000, "held_out_chars": 100_000,
+                                            "vocab_sizes": [256, 512, 1024, 2048]},
+                                    budget_s=30, description="300k characters, vocabularies up to 2,048"),
+                    "full": Preset(params={"train_chars": 4_000_000, "held_out_chars": 500_000,
+                                           "vocab_sizes": [256, 512, 1024, 2048, 4096, 8192, 16384]},
+                                   budget_s=120, description="five novels (3.6M characters), vocabularies up to 16,384"),
+                },
+            ),
+        ),
     ),
     Entry(
         id="fim",
