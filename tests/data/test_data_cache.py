@@ -124,9 +124,6 @@ def test_missing_data_set_names_the_get_command(root):
     assert str(info.value) == "data set 'mnist' is not downloaded; run: papercraft data get mnist"
     for loader, name in [(data.load_fashion_mnist, "fashion-mnist"), (data.load_austen, "austen"),
                          (data.load_de_en, "de-en"), (data.load_digits, "digits")]:
-        if name == "de-en":
-            sets_cache = __import__("papercraft.data.loaders", fromlist=["_DE_EN_CACHE"])._DE_EN_CACHE
-            sets_cache.clear()
         with pytest.raises(DataMissingError, match=f"run: papercraft data get {name}$"):
             loader()
     with pytest.raises(DataMissingError, match="papercraft data get gpt2-bpe"):

@@ -185,22 +185,28 @@ def load_austen() -> dict[str, str]:
 
     Read from janeaustenr's lazy-load database with papercraft's own R unserializer
     (:mod:`papercraft.data.formats.rds`); each novel is a character vector with one element per line
-    of the Project Gutenberg text (blank lines are empty strings).
+    of the Project Gutenberg text (blank lines are empty strings). Parsed once per process.
     """
     from papercraft.data.formats.rds import LazyLoadDB
     from papercraft.errors import DataIntegrityError
 
-    db = LazyLoadDB(require("austen") / "Rdata")
-    novels = {}
-    for key, title in AUSTEN_NOVELS.items():
-        lines = db[key]
-        if getattr(lines, "rtype", None) != "character":
-            raise DataIntegrityError(f"janeaustenr's {key} is not a character vector")
-        novels[title] = "\n".join("" if line is None else line for line in lines)
-    return novels
+    directory = require("austen")
+    if directory not in _AUSTEN_CACHE:
+        db = LazyLoadDB(directory / "Rdata")
+        novels = {}
+        for key, title in AUSTEN_NOVELS.items():
+            lines = db[key]
+            if getattr(lines, "rtype", None) != "character":
+                raise DataIntegrityError(f"janeaustenr's {key} is not a character vector")
+            novels[title] = "\n".join("" if line is None else line for line in lines)
+        _AUSTEN_CACHE[directory] = novels
+    return dict(_AUSTEN_CACHE[directory])  # a copy: callers may edit their dict
 
 
-_DE_EN_CACHE: dict[bool, tuple[tuple[str, str], ...]] = {}
+_AUSTEN_CACHE: dict = {}
+
+
+_DE_EN_CACHE: dict[tuple, tuple[tuple[str, str], ...]] = {}
 
 
 def load_de_en(sentences_only: bool = True) -> list[tuple[str, str]]:
@@ -214,11 +220,12 @@ def load_de_en(sentences_only: bool = True) -> list[tuple[str, str]]:
     """
     from papercraft.data.formats.dictionary import parse_dictionary
 
-    if sentences_only not in _DE_EN_CACHE:
-        path = require("de-en") / "de-en"
+    path = require("de-en") / "de-en"
+    key = (path, sentences_only)  # keyed by path: PAPERCRAFT_DATA may change (tests)
+    if key not in _DE_EN_CACHE:
         with open(path, encoding="utf-8") as f:
-            _DE_EN_CACHE[sentences_only] = tuple(parse_dictionary(f, sentences_only=sentences_only))
-    return list(_DE_EN_CACHE[sentences_only])
+            _DE_EN_CACHE[key] = tuple(parse_dictionary(f, sentences_only=sentences_only))
+    return list(_DE_EN_CACHE[key])
 
 
 def load_gpt2_ranks() -> dict[bytes, int]:
