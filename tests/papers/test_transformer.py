@@ -146,9 +146,12 @@ def test_causality_and_step_agrees_with_teacher_forcing():
     changed = tgt.clone()
     changed[:, 3:] = 12
     torch.testing.assert_close(model(src, changed)[:, :3], logits[:, :3], **TOL)
-    state = model.encode(src)
-    log_probs, _ = model._step(tgt[:, :3], state)
-    torch.testing.assert_close(log_probs, F.log_softmax(logits[:, 2].float(), -1), **TOL)
+    # incremental decoding with the KV caches gives the teacher-forced log-probs at every position
+    state = model.start_decoding(src)
+    for t in range(1, tgt.shape[1] + 1):
+        log_probs, state = model._step(tgt[:, :t], state)
+        torch.testing.assert_close(log_probs, F.log_softmax(logits[:, t - 1].float(), -1), **TOL)
+    assert state[2][0].self_attn.length == tgt.shape[1]
     # padding in the source does not leak: extra pads change nothing
     padded = torch.cat([src, torch.zeros(2, 3, dtype=torch.long)], 1)
     torch.testing.assert_close(model(padded, tgt), logits, **TOL)
@@ -165,12 +168,14 @@ def test_beam_one_equals_greedy():
     model = Transformer(_cfg()).eval()
     src = torch.randint(4, 23, (4, 6))
     src[1, 4:] = 0
-    state = model.encode(src)
-    greedy = greedy_decode(model._step, state, batch=4, bos=2, eos=3, max_len=10)
-    beam1 = beam_search(model._step, state, model._reorder, batch=4, beam=1, bos=2, eos=3, max_len=10)
+    greedy = greedy_decode(model._step, model.start_decoding(src), batch=4, bos=2, eos=3, max_len=10)
+    beam1 = beam_search(model._step, model.start_decoding(src), model._reorder, batch=4, beam=1, bos=2, eos=3,
+                        max_len=10)
     assert greedy == beam1 == model.translate(src, bos=2, eos=3, beam=1, max_len=10)
     beam4 = model.translate(src, bos=2, eos=3, beam=4, max_len=10)
     assert len(beam4) == 4 and all(len(s) <= 10 for s in beam4)
+    # batched beam search treats every source independently (cache reordering stays within a source)
+    assert beam4 == [model.translate(src[i : i + 1], bos=2, eos=3, beam=4, max_len=10)[0] for i in range(4)]
 
 
 @pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.3])

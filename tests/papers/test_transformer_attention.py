@@ -205,6 +205,18 @@ def test_mha_kv_cache_equals_full_causal():
     torch.testing.assert_close(torch.cat(steps, 1), full, **TOL)
 
 
+def test_mha_static_cache_projects_memory_once():
+    torch.manual_seed(2)
+    mha = MultiHeadAttention(16, 4).double()
+    q = torch.randn(2, 3, 16, dtype=torch.float64)
+    memory = torch.randn(2, 5, 16, dtype=torch.float64)
+    cache = KVCache(static=True)
+    first = mha(q[:, :1], memory, kv_cache=cache)
+    later = mha(q[:, 1:], memory * 0 + 123.0, kv_cache=cache)  # a static cache ignores new keys
+    torch.testing.assert_close(torch.cat([first, later], 1), mha(q, memory), **TOL)
+    assert cache.length == 5
+
+
 def test_mha_bad_inputs():
     mha = MultiHeadAttention(8, 2)
     x = torch.randn(2, 3, 8)

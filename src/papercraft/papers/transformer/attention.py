@@ -131,11 +131,15 @@ class KVCache:
     """Keys and values of the positions already processed, for incremental (one token at a time) decoding.
 
     Holds ``k``, ``v`` of shape ``[B, H, T, D]`` (``None`` until the first :meth:`append`).
+
+    ``static=True`` is for cross-attention to a fixed memory (the encoder output): the keys and
+    values are projected once, on the first call, and reused afterwards.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, static: bool = False) -> None:
         self.k: Tensor | None = None
         self.v: Tensor | None = None
+        self.static = static
 
     @property
     def length(self) -> int:
@@ -212,7 +216,8 @@ class MultiHeadAttention(nn.Module):
             attn_mask: bool, broadcastable to ``[B, H, Tq, Tk]``, True = may attend.
             causal: decoder self-attention mask (§3.2.3), aligned to the end of the keys.
             kv_cache: if given, the new keys/values are appended to it and the queries attend to
-                all cached positions as well.
+                all cached positions as well (a ``static`` cache is filled once and then reused,
+                ignoring ``key``/``value``).
 
         Returns:
             ``[B, Tq, d_model]``.
@@ -228,10 +233,13 @@ class MultiHeadAttention(nn.Module):
                              f"got {list(value.shape)}")
 
         q = self._split_heads(self.q_proj(query))
-        k = self._split_heads(self.k_proj(key))
-        v = self._split_heads(self.v_proj(value))
-        if kv_cache is not None:
-            k, v = kv_cache.append(k, v)
+        if kv_cache is not None and kv_cache.static and kv_cache.length > 0:
+            k, v = kv_cache.k, kv_cache.v  # a fixed memory, projected on the first call
+        else:
+            k = self._split_heads(self.k_proj(key))
+            v = self._split_heads(self.v_proj(value))
+            if kv_cache is not None:
+                k, v = kv_cache.append(k, v)
 
         batch, tk = q.shape[0], k.shape[2]
         mask = attn_mask

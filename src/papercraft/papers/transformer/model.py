@@ -27,10 +27,13 @@ from torch import Tensor, nn
 
 from papercraft.papers.normalization import LayerNorm
 from papercraft.papers.seq2seq.decoding import beam_search, greedy_decode
-from papercraft.papers.transformer.attention import LearnedPositions, MultiHeadAttention, sinusoidal_positions
+from papercraft.papers.transformer.attention import KVCache, LearnedPositions, MultiHeadAttention, sinusoidal_positions
+
+DecodingState = tuple[Tensor, Tensor, list]  # (memory [N, S, d], source padding [N, S], per-layer caches)
 
 __all__ = [
     "TransformerConfig",
+    "DecoderCache",
     "FeedForward",
     "EncoderLayer",
     "DecoderLayer",
@@ -139,12 +142,32 @@ class DecoderLayer(nn.Module):
         self.ff_block = _Residual(config)
 
     def forward(self, y: Tensor, memory: Tensor, *, tgt_padding: Tensor | None = None,
-                src_padding: Tensor | None = None) -> Tensor:
-        """``y [B, T, d]`` decoder states, ``memory [B, S, d]`` encoder output; paddings ``[B, T]``/``[B, S]``."""
+                src_padding: Tensor | None = None, cache: DecoderCache | None = None) -> Tensor:
+        """``y [B, T, d]`` decoder states, ``memory [B, S, d]`` encoder output; paddings ``[B, T]``/``[B, S]``.
+
+        With ``cache`` (incremental decoding), ``y`` holds only the new positions; earlier ones are
+        in ``cache.self_attn`` and the memory's keys/values in ``cache.cross_attn``.
+        """
+        self_cache, cross_cache = (cache.self_attn, cache.cross_attn) if cache is not None else (None, None)
         # §3.2.3: the causal mask keeps position i from seeing outputs after i (auto-regression).
-        y = self.self_block(y, lambda h: self.self_attn(h, key_padding_mask=tgt_padding, causal=True))
-        y = self.cross_block(y, lambda h: self.cross_attn(h, memory, key_padding_mask=src_padding))
+        y = self.self_block(y, lambda h: self.self_attn(h, key_padding_mask=tgt_padding, causal=True,
+                                                        kv_cache=self_cache))
+        y = self.cross_block(y, lambda h: self.cross_attn(h, memory, key_padding_mask=src_padding,
+                                                          kv_cache=cross_cache))
         return self.ff_block(y, self.feed_forward)
+
+
+class DecoderCache:
+    """One decoder layer's caches for incremental decoding: its self-attention keys/values so far and
+    its cross-attention keys/values of the (fixed) encoder output."""
+
+    def __init__(self) -> None:
+        self.self_attn = KVCache()
+        self.cross_attn = KVCache(static=True)
+
+    def reorder(self, index: Tensor) -> None:
+        self.self_attn.reorder(index)
+        self.cross_attn.reorder(index)
 
 
 class _Embedding(nn.Module):
@@ -162,14 +185,15 @@ class _Embedding(nn.Module):
             self.register_buffer("sinusoids", sinusoidal_positions(config.max_len, config.d_model), persistent=False)
         self.dropout = nn.Dropout(config.dropout)
 
-    def forward(self, ids: Tensor) -> Tensor:
+    def forward(self, ids: Tensor, offset: int = 0) -> Tensor:
+        """``ids [B, T]`` at positions ``offset .. offset+T-1`` -> ``[B, T, d_model]``."""
         length = ids.shape[1]
         if self.learned is not None:
-            positions = self.learned(length)
+            positions = self.learned(length, offset)
         else:
-            if length > self.sinusoids.shape[0]:
-                raise ValueError(f"sequence length {length} exceeds max_len {self.sinusoids.shape[0]}")
-            positions = self.sinusoids[:length]
+            if offset + length > self.sinusoids.shape[0]:
+                raise ValueError(f"sequence length {offset + length} exceeds max_len {self.sinusoids.shape[0]}")
+            positions = self.sinusoids[offset : offset + length]
         return self.dropout(self.tokens(ids) * math.sqrt(self.d_model) + positions.to(self.tokens.weight.dtype))
 
 
@@ -198,11 +222,19 @@ class Decoder(nn.Module):
         self.layers = nn.ModuleList(DecoderLayer(config) for _ in range(config.decoder_layers))
         self.final_norm = LayerNorm(config.d_model, eps=config.norm_eps, fused=config.fused_norm) if config.pre_norm else None
 
+    def new_cache(self) -> list[DecoderCache]:
+        """Empty caches for incremental decoding, one per layer."""
+        return [DecoderCache() for _ in self.layers]
+
     def forward(self, tgt: Tensor, memory: Tensor, *, tgt_padding: Tensor | None = None,
-                src_padding: Tensor | None = None) -> Tensor:
-        y = self.embed(tgt)
-        for layer in self.layers:
-            y = layer(y, memory, tgt_padding=tgt_padding, src_padding=src_padding)
+                src_padding: Tensor | None = None, cache: list[DecoderCache] | None = None) -> Tensor:
+        """With ``cache`` (from :meth:`new_cache`), ``tgt`` holds only the new tokens; the cache
+        remembers the earlier ones and gives identical results to re-running the whole prefix."""
+        offset = cache[0].self_attn.length if cache else 0
+        y = self.embed(tgt, offset)
+        for i, layer in enumerate(self.layers):
+            y = layer(y, memory, tgt_padding=tgt_padding, src_padding=src_padding,
+                      cache=cache[i] if cache is not None else None)
         return self.final_norm(y) if self.final_norm is not None else y
 
 
@@ -255,16 +287,29 @@ class Transformer(nn.Module):
 
     # ------------------------------------------------------------------ decoding
 
-    def _step(self, prefix: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        """Next-token log-probs given the whole prefix (the decoder is re-run over it: simple, and
-        cheap for sentence-length outputs)."""
-        memory, src_padding = state
-        logits = self.decode(prefix, memory, src_padding)[:, -1]
+    def _step(self, prefix: Tensor, state: DecodingState) -> tuple[Tensor, DecodingState]:
+        """Next-token log-probs ``[N, V]``. Only the newest token is run through the decoder; the
+        layers' caches hold the keys/values of the earlier ones (a test checks this equals re-running
+        the whole prefix)."""
+        memory, src_padding, cache = state
+        hidden = self.decoder(prefix[:, -1:], memory, src_padding=src_padding, cache=cache)
+        logits = self.output(hidden[:, -1])
         return F.log_softmax(logits.float(), dim=-1), state
 
     @staticmethod
-    def _reorder(state: tuple[Tensor, Tensor], index: Tensor) -> tuple[Tensor, Tensor]:
-        return state[0].index_select(0, index), state[1].index_select(0, index)
+    def _reorder(state: DecodingState, index: Tensor) -> DecodingState:
+        memory, src_padding, cache = state
+        for layer_cache in cache:
+            layer_cache.reorder(index)
+        return memory.index_select(0, index), src_padding.index_select(0, index), cache
+
+    def start_decoding(self, src: Tensor, beam: int = 1) -> DecodingState:
+        """Encode ``src [B, S]`` and make the state :meth:`_step` needs (rows repeated ``beam`` times)."""
+        memory, src_padding = self.encode(src)
+        if beam > 1:
+            index = torch.arange(src.shape[0], device=src.device).repeat_interleave(beam)
+            memory, src_padding = memory.index_select(0, index), src_padding.index_select(0, index)
+        return memory, src_padding, self.decoder.new_cache()
 
     @torch.no_grad()
     def translate(self, src: Tensor, *, bos: int, eos: int, beam: int = 1, max_len: int = 40,
@@ -274,13 +319,12 @@ class Transformer(nn.Module):
         was_training = self.training
         self.eval()
         try:
-            state = self.encode(src)
+            state = self.start_decoding(src, beam)
             batch = src.shape[0]
             if beam == 1:
                 return greedy_decode(self._step, state, batch=batch, bos=bos, eos=eos, max_len=max_len, device=src.device)
-            index = torch.arange(batch, device=src.device).repeat_interleave(beam)
-            return beam_search(self._step, self._reorder(state, index), self._reorder, batch=batch, beam=beam, bos=bos,
-                               eos=eos, max_len=max_len, alpha=alpha, device=src.device)
+            return beam_search(self._step, state, self._reorder, batch=batch, beam=beam, bos=bos, eos=eos,
+                               max_len=max_len, alpha=alpha, device=src.device)
         finally:
             self.train(was_training)
 
