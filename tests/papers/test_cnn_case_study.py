@@ -270,3 +270,27 @@ def test_lenet_input_scaling_and_map_loss():
         lenet_map_loss(distances, torch.tensor([0, 1]))
     with pytest.raises(ValueError, match="32, 32"):
         lenet5()(torch.zeros(1, 1, 28, 28))
+
+
+def test_spearman_helper():
+    from papercraft.papers.cnn_case_study.experiment import spearman
+
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert spearman([1, 2, 2, 3], [1, 2, 3, 4]) == pytest.approx(0.9486833, abs=1e-6)
+
+
+def test_quick_preset_runs_end_to_end(tmp_path):
+    from papercraft.runner import run_entry
+
+    try:
+        _, result = run_entry("cnn-case-study", preset="quick", out=tmp_path)
+    except Exception as exc:  # noqa: BLE001 - only a missing data set may skip
+        if type(exc).__name__ == "DataMissingError":
+            pytest.skip(str(exc))
+        raise
+    assert result["verdict"] in ("reproduced", "not reproduced", "inconclusive")
+    exp = result["experiments"]["historical-table"]
+    assert len(exp["tables"][0]["rows"]) == 5
+    assert exp["numbers"]["lenet5_params_paper"] == 60_000
+    assert (tmp_path / "historical-table" / "accuracy_vs_compute.png").stat().st_size > 0

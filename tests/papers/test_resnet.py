@@ -113,3 +113,19 @@ def test_imagenet_plain_counterparts_build():
         model = _meta(imagenet_resnet, depth, plain=True)
         assert isinstance(model, ResNet) and not model.residual
         assert model(torch.zeros(1, 3, 224, 224, device="meta")).shape == (1, 1000)
+
+
+def test_quick_preset_runs_end_to_end(tmp_path):
+    from papercraft.runner import run_entry
+
+    try:
+        _, result = run_entry("resnet", preset="quick", out=tmp_path)
+    except Exception as exc:  # noqa: BLE001 - only a missing data set may skip
+        if type(exc).__name__ == "DataMissingError":
+            pytest.skip(str(exc))
+        raise
+    assert result["verdict"] in ("reproduced", "not reproduced", "inconclusive")
+    exp = result["experiments"]["degradation"]
+    assert {c["name"] for c in exp["criteria"]} == {"plain_degrades", "residual_improves", "residual_beats_plain_deep"}
+    assert (tmp_path / "degradation" / "degradation.png").stat().st_size > 0
+    assert 0 <= exp["numbers"]["plain8_train_error"] <= 1
