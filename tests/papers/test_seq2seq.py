@@ -210,3 +210,31 @@ def test_bleu_and_bootstrap():
     assert better["diff"] > 0 and decide_better(better) is True
     assert decide_better(paired_bootstrap(refs, worse, refs, samples=200)) is False
     assert decide_better({"diff": 0.3, "low": -0.2, "high": 0.8}) is None
+
+
+# ----------------------------------------------------------------------------- the experiment
+
+
+def _require_de_en():
+    from papercraft.errors import DataMissingError
+
+    try:
+        from papercraft.data import load_de_en
+
+        load_de_en()
+    except DataMissingError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.mark.slow  # ~15-30 s on a loaded 2-core machine (data parsing + two small trainings)
+def test_quick_preset_runs_end_to_end(tmp_path):
+    _require_de_en()
+    from papercraft.runner import run_entry
+
+    run_dir, result = run_entry("seq2seq", preset="quick", out=tmp_path)
+    assert result["verdict"] in ("reproduced", "not reproduced", "inconclusive")
+    numbers = result["experiments"]["reversal"]["numbers"]
+    assert numbers["normal_steps"] == numbers["reversed_steps"] == 12
+    assert all(math.isfinite(numbers[f"{arm}_test_ppl"]) for arm in ("normal", "reversed"))
+    assert (tmp_path / "reversal" / "valid_nll.png").exists()
+    assert (tmp_path / "result.json").exists()

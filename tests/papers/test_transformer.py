@@ -225,3 +225,23 @@ def test_bad_inputs():
         model(torch.ones(1, 40, dtype=torch.long), torch.ones(1, 2, dtype=torch.long))
     with pytest.raises(ValueError, match="divisible"):
         _cfg(d_model=10, n_heads=4)
+
+
+@pytest.mark.slow  # ~15-30 s on a loaded 2-core machine (data parsing + two small trainings)
+def test_quick_preset_runs_end_to_end(tmp_path):
+    from papercraft.errors import DataMissingError
+
+    try:
+        from papercraft.data import load_de_en
+
+        load_de_en()
+    except DataMissingError as exc:
+        pytest.skip(str(exc))
+    from papercraft.runner import run_entry
+
+    _, result = run_entry("transformer", preset="quick", out=tmp_path)
+    assert result["verdict"] in ("reproduced", "not reproduced", "inconclusive")
+    numbers = result["experiments"]["vs-seq2seq"]["numbers"]
+    assert numbers["transformer_steps"] == numbers["seq2seq_steps"] == 12
+    assert 0.0 <= numbers["transformer_bleu_beam"] <= 100.0
+    assert (tmp_path / "vs-seq2seq" / "valid_nll_vs_time.png").exists()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -207,3 +208,141 @@ def decide_better(interval: dict[str, float]) -> bool | None:
     if interval["diff"] <= 0:
         return False
     return None
+
+
+# --------------------------------------------------------------------------- training and evaluation
+# Shared by the seq2seq and transformer experiments, so that the baseline and the Transformer are
+# trained and scored by exactly the same code.
+
+
+def batch_loss(model, batch: tuple[Tensor, Tensor], smoothing: float = 0.0) -> tuple[Tensor, dict[str, float]]:
+    """Teacher-forced loss of ``model(src, tgt_in) -> logits`` on one ``(src, tgt)`` batch.
+
+    ``smoothing`` > 0 uses label smoothing (the Transformer's §5.4); the logged ``nll`` is always the
+    plain cross-entropy, comparable across models.
+    """
+    import torch.nn.functional as F
+
+    src, tgt = trim(*batch)
+    logits = model(src, tgt[:, :-1])
+    flat_logits, flat_target = logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1)
+    nll = F.cross_entropy(flat_logits, flat_target, ignore_index=PAD_ID)
+    loss = nll if smoothing == 0.0 else F.cross_entropy(flat_logits, flat_target, ignore_index=PAD_ID,
+                                                         label_smoothing=smoothing)
+    return loss, {"nll": float(nll.detach()), "tokens": float((flat_target != PAD_ID).sum())}
+
+
+@torch.no_grad()
+def sentence_nll(model, data: TranslationData, split: str, batch_size: int = 250) -> tuple[Tensor, Tensor]:
+    """Per-sentence summed target NLL (nats, ``<eos>`` included) and token counts, teacher-forced."""
+    import torch.nn.functional as F
+
+    was_training = model.training
+    model.eval()
+    nll, count = [], []
+    src_all, tgt_all = data.src[split], data.tgt[split]
+    for i in range(0, len(src_all), batch_size):
+        src, tgt = trim(src_all[i : i + batch_size], tgt_all[i : i + batch_size])
+        logits = model(src, tgt[:, :-1]).float()
+        target = tgt[:, 1:]
+        token_nll = F.cross_entropy(logits.transpose(1, 2), target, ignore_index=PAD_ID, reduction="none")
+        nll.append(token_nll.sum(1))
+        count.append((target != PAD_ID).sum(1))
+    model.train(was_training)
+    return torch.cat(nll), torch.cat(count)
+
+
+def perplexity_with_interval(nll: Tensor, count: Tensor, *, samples: int = 1000, seed: int = 0) -> dict[str, float]:
+    """exp(total NLL / total tokens) and a 95% bootstrap interval over sentences."""
+    g = torch.Generator().manual_seed(seed)
+    n = len(nll)
+    idx = torch.randint(0, n, (samples, n), generator=g)
+    boot = torch.exp(nll[idx].sum(1) / count[idx].sum(1))
+    return {"ppl": float(torch.exp(nll.sum() / count.sum())), "low": float(boot.quantile(0.025)),
+            "high": float(boot.quantile(0.975))}
+
+
+def paired_perplexity_bootstrap(a: tuple[Tensor, Tensor], b: tuple[Tensor, Tensor], *, samples: int = 1000,
+                                seed: int = 0) -> dict[str, float]:
+    """Paired bootstrap of ``log ppl(a) - log ppl(b)`` over test sentences (> 0: b has lower perplexity).
+    Same keys as :func:`paired_bootstrap`, so :func:`decide_better` applies."""
+    g = torch.Generator().manual_seed(seed)
+    n = len(a[0])
+    idx = torch.randint(0, n, (samples, n), generator=g)
+    diffs = a[0][idx].sum(1) / a[1][idx].sum(1) - b[0][idx].sum(1) / b[1][idx].sum(1)
+    observed = float(a[0].sum() / a[1].sum() - b[0].sum() / b[1].sum())
+    return {"diff": observed, "low": float(diffs.quantile(0.025)), "high": float(diffs.quantile(0.975)),
+            "p_b_wins": float((diffs > 0).double().mean())}
+
+
+@torch.no_grad()
+def translate_split(translate, data: TranslationData, split: str, *, beam: int, limit: int | None = None,
+                    batch_size: int = 100, extra_len: int = 10) -> tuple[list[list[str]], list[list[str]]]:
+    """Decode a split: returns (hypotheses, references) as token lists, in the split's order.
+
+    ``translate(src [B, S], beam, max_len) -> list of id lists``. Sources are decoded in batches of
+    similar length (faster), with at most ``S + extra_len`` output tokens.
+    """
+    src_all = data.src[split][:limit]
+    refs = [e for _, e in data.pairs[split][:limit]]
+    lengths = (src_all != PAD_ID).sum(1)
+    order = torch.argsort(lengths, stable=True).tolist()
+    hyps: list[list[str] | None] = [None] * len(order)
+    for i in range(0, len(order), batch_size):
+        rows = order[i : i + batch_size]
+        src = src_all[rows]
+        src = src[:, : int((src != PAD_ID).sum(1).max())]
+        out = translate(src, beam, src.shape[1] + extra_len)
+        for r, ids in zip(rows, out):
+            hyps[r] = data.tgt_vocab.decode(ids)
+    return hyps, refs  # type: ignore[return-value]
+
+
+class TrainingClock:
+    """``evaluate``/``stop_when`` for :class:`papercraft.training.Trainer`: every ``eval_every`` steps it
+    records the validation NLL against *training* wall time (time spent evaluating is excluded), and
+    stops training once ``seconds`` of training time have passed (None: no time limit)."""
+
+    def __init__(self, data: TranslationData, seconds: float | None, valid_limit: int = 500) -> None:
+        self.data, self.seconds, self.valid_limit = data, seconds, valid_limit
+        self.started = time.perf_counter()
+        self.eval_seconds = 0.0
+        self.curve: list[dict[str, float]] = []  # {"train_s", "valid_nll"} per evaluation
+
+    def training_seconds(self) -> float:
+        return time.perf_counter() - self.started - self.eval_seconds
+
+    def evaluate(self, model) -> dict[str, float]:
+        train_s = self.training_seconds()
+        t0 = time.perf_counter()
+        sub = TranslationData(self.data.src_vocab, self.data.tgt_vocab, self.data.pairs,
+                              {"valid": self.data.src["valid"][: self.valid_limit]},
+                              {"valid": self.data.tgt["valid"][: self.valid_limit]})
+        nll, count = sentence_nll(model, sub, "valid")
+        valid_nll = float(nll.sum() / count.sum())
+        self.curve.append({"train_s": train_s, "valid_nll": valid_nll})
+        self.eval_seconds += time.perf_counter() - t0
+        return {"valid_nll": valid_nll}
+
+    def stop_when(self, record) -> bool:
+        return self.seconds is not None and self.training_seconds() >= self.seconds
+
+
+def train_translation_model(model, data: TranslationData, *, optimizer, out_dir, max_steps: int,
+                            seconds: float | None, batch_size: int, seed: int, smoothing: float = 0.0,
+                            scheduler=None, eval_every: int = 50, grad_clip: float | None = 5.0,
+                            device="cpu", resume: bool = False, identity: dict | None = None, desc: str = "train"):
+    """Train on ``data``'s training split with the papercraft Trainer until ``max_steps`` or ``seconds``
+    of training time. Returns ``(TrainResult, TrainingClock)``."""
+    from papercraft.training import TensorBatches, TrainConfig, Trainer
+
+    clock = TrainingClock(data, seconds)
+    batches = TensorBatches(data.src["train"], data.tgt["train"], batch_size=batch_size, seed=seed)
+    trainer = Trainer(model, optimizer, lambda m, b: batch_loss(m, b, smoothing), batches,
+                      TrainConfig(max_steps=max_steps, eval_every=eval_every, log_every=10, grad_clip=grad_clip,
+                                  desc=desc, unit="tokens"),
+                      out_dir=out_dir, scheduler=scheduler, evaluate=clock.evaluate, stop_when=clock.stop_when,
+                      device=device, resume=resume, identity=identity)
+    clock.started = time.perf_counter()  # start the clock after the set-up
+    result = trainer.fit()
+    return result, clock
