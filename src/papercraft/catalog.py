@@ -444,6 +444,48 @@ ENTRIES: tuple[Entry, ...] = (
               "error on MNIST.",
         paper_numbers=(P("LeNet-5 MNIST test error", "0.95%", "LeCun 1998, Fig. 9"),
                        P("parameters AlexNet / VGG-16", "≈61M / ≈138M", "papers")),
+        status="verified",
+        implements=(
+            "LeNet-5: trainable sub-sampling, C3's partial connection table (Table I), scaled tanh, RBF output "
+            "with the MAP loss (eq. 9); exactly 60,000 trainable parameters",
+            "AlexNet: ReLU, local response normalization (written here; checked against nn.LocalResponseNorm), "
+            "overlapping 3/2 pooling, dropout, the two-GPU split as grouped convolutions",
+            "ZFNet: 7×7 stride-2 first layer, stride-2 second layer (Fig. 3 map sizes checked)",
+            "VGG configurations A, A-LRN, B, C (1×1 convs), D, E with and without BatchNorm (Table 2 counts checked)",
+            "GoogLeNet: inception modules with 1×1 reductions, auxiliary classifiers, loss weight 0.3; the paper's "
+            "layout and torchvision's",
+            "32-px adaptations of each, parameter and multiply-accumulate counting, torchvision weight converters",
+        ),
+        deviations=(
+            "32-px adaptations (narrower, fewer strides) are trained instead of the 224-px networks; no ImageNet "
+            "(none ships in any package): MNIST 8,000/2,000 and a balanced 8,000/2,000 Fashion-MNIST subset",
+            "every adaptation trains 3 epochs with Adam + cosine decay (one recipe for all), not each paper's SGD recipe",
+            "LeNet-5's RBF prototypes are fixed random ±1 codes instead of stylized 7×12 digit bitmaps; its MAP "
+            "loss constant j = 1 (the paper does not give it); Adam instead of stochastic diagonal Levenberg-Marquardt",
+            "He initialization instead of the papers' fixed-variance Gaussians",
+        ),
+        headline="lenet5_mnist_error_pct",
+        experiments=(
+            Experiment(
+                name="historical-table",
+                description="Parameters, multiply-accumulates, time per epoch and test accuracy of LeNet-5, AlexNet, "
+                            "ZFNet, VGG-11 and GoogLeNet (32-px adaptations) on MNIST and Fashion-MNIST; LeNet-5 vs "
+                            "the paper's 0.95% MNIST error.",
+                target="papercraft.papers.cnn_case_study.experiment:run",
+                presets={
+                    "quick": Preset(params={"architectures": ["lenet5", "alexnet", "zfnet", "vgg11", "googlenet"],
+                                            "mnist_train": 200, "mnist_test": 100, "fashion_train": 200,
+                                            "fashion_test": 100, "epochs": 1, "lenet_epochs": 2, "batch_size": 50,
+                                            "lr": 0.001, "torch_threads": 1},
+                                    budget_s=40, description="200 images per data set, 1 epoch"),
+                    "full": Preset(params={"architectures": ["lenet5", "alexnet", "zfnet", "vgg11", "googlenet"],
+                                           "mnist_train": 8000, "mnist_test": 2000, "fashion_train": 8000,
+                                           "fashion_test": 2000, "epochs": 3, "lenet_epochs": 20, "batch_size": 64,
+                                           "lr": 0.001, "torch_threads": 1},
+                                   budget_s=1000, description="all MNIST digits, 8k/2k Fashion subset, 3 epochs each"),
+                },
+            ),
+        ),
     ),
     Entry(
         id="visualizing-cnns",
@@ -468,6 +510,40 @@ ENTRIES: tuple[Entry, ...] = (
               "residual networks have lower.",
         paper_numbers=(P("CIFAR-10 test error, plain-56 vs plain-20", "higher for 56 layers", "Fig. 1, 6"),
                        P("ResNet-110 CIFAR-10 test error", "6.43%", "Table 6")),
+        status="verified",
+        implements=(
+            "basic and bottleneck blocks (Fig. 5), BN after every convolution, ReLU after the addition",
+            "shortcut options A (zero-padded identity), B (projection where the shape changes), C (all projections)",
+            "ImageNet-style ResNet-18/34/50/101/152 (Table 1) and CIFAR-style 6n+2 networks (§4.2)",
+            "plain (no-shortcut) counterparts of every network",
+            "torchvision weight converter (from_torchvision_state_dict); bottleneck stride on the 1×1 (paper) or 3×3 (v1.5)",
+        ),
+        deviations=(
+            "Fashion-MNIST padded to 32 px instead of CIFAR-10 (no CIFAR in any package here), a balanced "
+            "training subset, a few epochs instead of 164, and no augmentation",
+            "narrower CIFAR-style nets (stage widths 8/16/32 instead of 16/32/64) and depths 8/20/32 "
+            "instead of 20/32/44/56, so the runs fit a 2-core CPU budget",
+        ),
+        headline="plain_deep_minus_shallow_train_error",
+        builds_on=("cnn-case-study",),
+        experiments=(
+            Experiment(
+                name="degradation",
+                description="Plain vs residual CIFAR-style networks at several depths on Fashion-MNIST 32 px: "
+                            "training and test error curves (Fig. 1, 6), several seeds.",
+                target="papercraft.papers.resnet.experiment:run",
+                presets={
+                    "quick": Preset(params={"depths": [8, 14], "seeds": 1, "n_train": 500, "n_test": 200,
+                                            "epochs": 1, "batch_size": 64, "width": 4, "lr": 0.1,
+                                            "test_points": 2, "torch_threads": 1},
+                                    budget_s=30, description="two depths, one seed, 7 steps"),
+                    "full": Preset(params={"depths": [8, 20, 32], "seeds": 2, "n_train": 4000, "n_test": 1000,
+                                           "epochs": 3, "batch_size": 128, "width": 8, "lr": 0.1,
+                                           "test_points": 6, "torch_threads": 1},
+                                   budget_s=900, description="depths 8/20/32, plain and residual, 2 seeds"),
+                },
+            ),
+        ),
     ),
     Entry(
         id="clip-resnet",
