@@ -103,15 +103,17 @@ ENTRIES: tuple[Entry, ...] = (
                     "quick": Preset(params={"n_train": 2000, "hidden": 64, "depth": 2, "batch_size": 100,
                                             "steps": 120, "warmup_frac": 0.05, "log_every": 5, "eval_every": 40,
                                             "lrs": [1e-3, 1e-2], "l2_wds": [1e-4, 1e-2],
-                                            "adamw_wds": [1e-4, 1e-2], "sf_lr_factors": [1.0], "seeds": 2, "threads": 1},
+                                            "adamw_wds": [1e-5, 1e-3], "adamw_torch_wds": [], "sf_lr_factors": [1.0],
+                                            "seeds": 2, "threads": 1},
                                     budget_s=40, description="2×2 grids, 120 steps, 2 seeds"),
-                    "full": Preset(params={"n_train": 10000, "hidden": 128, "depth": 2, "batch_size": 128,
+                    "full": Preset(params={"n_train": 5000, "hidden": 128, "depth": 2, "batch_size": 128,
                                            "steps": 1000, "warmup_frac": 0.05, "log_every": 10, "eval_every": 50,
                                            "lrs": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
                                            "l2_wds": [1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
-                                           "adamw_wds": [1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
+                                           "adamw_wds": [1e-6, 1e-5, 1e-4, 1e-3, 1e-2],
+                                           "adamw_torch_wds": [1e-3, 1e-2, 1e-1, 1.0, 10.0],
                                            "sf_lr_factors": [1.0, 2.0, 5.0], "seeds": 3, "threads": 1},
-                                   budget_s=900, description="5×5 grids, 1000 steps; 3 seeds for (b)"),
+                                   budget_s=900, description="three 5×5 grids, 1000 steps; 3 seeds for (b)"),
                 },
             ),
         ),
@@ -126,6 +128,42 @@ ENTRIES: tuple[Entry, ...] = (
         claim="The one-cycle policy with a large maximum learning rate reaches a target accuracy in several "
               "times fewer iterations than a piecewise-constant schedule.",
         paper_numbers=(P("iterations to 92% test accuracy, ResNet-56 CIFAR-10", "≈10k (one-cycle) vs ≈80k (step)", "Fig. 1a"),),
+        status="verified",
+        implements=(
+            "the one-cycle policy (lr up then down, momentum inversely, final annihilation; two- and three-phase, "
+            "linear or cosine), equal to torch's OneCycleLR",
+            "the learning-rate range test with the suggested maximum learning rate and its plot",
+        ),
+        deviations=(
+            "Fashion-MNIST (a 10k-image subset) and an MLP with BatchNorm instead of ResNet-56 on CIFAR-10",
+            "iterations to target measured on a √2 ladder of budgets (each schedule's shortest budget that reaches it)",
+        ),
+        headline="speedup",
+        builds_on=("optimizers",),
+        experiments=(
+            Experiment(
+                name="one-cycle-vs-piecewise",
+                description="range test; iterations to a target test accuracy, one-cycle vs piecewise-constant, "
+                            "several seeds",
+                target="papercraft.papers.super_convergence.experiment:run",
+                presets={
+                    "quick": Preset(params={"n_train": 2000, "n_test": 2000, "hidden": 64, "depth": 2,
+                                            "batch_size": 100, "eval_every": 10, "log_every": 5, "weight_decay": 5e-4,
+                                            "rungs": 4, "seeds": 2, "range_lr_min": 1e-3, "range_lr_max": 10.0,
+                                            "range_steps": 60, "max_lr_factor": 1.0, "pct_start": 0.45,
+                                            "div_factor": 20.0, "final_div_factor": 1e3, "pc_lrs": [0.1],
+                                            "target_margin": 0.01, "threads": 1},
+                                    budget_s=40, description="2k images, 4-rung ladder, 2 seeds"),
+                    "full": Preset(params={"n_train": 10000, "n_test": 10000, "hidden": 128, "depth": 2,
+                                           "batch_size": 128, "eval_every": 20, "log_every": 10, "weight_decay": 5e-4,
+                                           "rungs": 9, "seeds": 3, "range_lr_min": 1e-3, "range_lr_max": 10.0,
+                                           "range_steps": 200, "max_lr_factor": 1.0, "pct_start": 0.45,
+                                           "div_factor": 20.0, "final_div_factor": 1e3, "pc_lrs": [0.03, 0.1, 0.3],
+                                           "target_margin": 0.005, "threads": 1},
+                                   budget_s=900, description="10k images, ladder 1-16 epochs, 3 seeds"),
+                },
+            ),
+        ),
     ),
     Entry(
         id="curriculum-learning-lm",
@@ -262,7 +300,7 @@ ENTRIES: tuple[Entry, ...] = (
         deviations=(
             "Toy scale: models of 0.006M-0.8M non-embedding parameters on Jane Austen's novels (3.2M characters of "
             "training text, Persuasion held out) instead of 117M-1.5B on WebText.",
-            "A 2,048-token byte-level BPE vocabulary trained on the training novels (the bpe entry's trainer) "
+            "A 1,024-token byte-level BPE vocabulary trained on the training novels (the bpe entry's trainer) "
             "instead of GPT-2's 50,257 tokens.",
             "All sizes are trained for the same number of steps (not to convergence), so the fitted exponent "
             "mixes model size with sample efficiency.",
@@ -285,13 +323,13 @@ ENTRIES: tuple[Entry, ...] = (
                         "ft_steps": 4, "ft_batch_size": 8, "ft_lr": 0.001, "lm_weight": 0.5, "sample_tokens": 10,
                     }, budget_s=30, description="a smoke test: tiny corpus slice, 4 tiny models, a few steps"),
                     "full": Preset(params={
-                        "vocab_size": 2048, "heldout": "Persuasion", "max_chars": 0, "context": 128,
-                        "sizes": [[2, 16, 2], [2, 32, 2], [2, 64, 2], [3, 96, 3], [4, 128, 4]], "steps": 400,
-                        "batch_size": 16, "lr": 0.002, "eval_every": 100, "eval_windows": 128,
-                        "final_eval_windows": 1000, "ft_length": 64, "labels_per_class": 16,
-                        "test_per_class": 100, "ft_seeds": 2, "ft_steps": 120, "ft_batch_size": 16,
+                        "vocab_size": 1024, "heldout": "Persuasion", "max_chars": 0, "context": 64,
+                        "sizes": [[2, 16, 2], [2, 32, 2], [2, 64, 2], [3, 96, 3], [4, 128, 4]], "steps": 300,
+                        "batch_size": 16, "lr": 0.002, "eval_every": 100, "eval_windows": 64,
+                        "final_eval_windows": 400, "ft_length": 64, "labels_per_class": 16,
+                        "test_per_class": 60, "ft_seeds": 2, "ft_steps": 60, "ft_batch_size": 16,
                         "ft_lr": 0.0003, "lm_weight": 0.5, "sample_tokens": 60,
-                    }, budget_s=900, description="5 sizes (0.006M-0.8M non-embedding params) x 400 steps x 2,048 tokens; 2 fine-tuning seeds"),
+                    }, budget_s=900, description="5 sizes (0.006M-0.8M non-embedding params) x 300 steps x 1,024 tokens; 2 fine-tuning seeds"),
                 },
             ),
         ),
@@ -797,7 +835,7 @@ ENTRIES: tuple[Entry, ...] = (
             "an LSTM cell (equal to nn.LSTM) and its layer-normalized version (Ba et al. Eq. 20-22)",
         ),
         deviations=(
-            "Small scale throughout: a 4-layer width-128 GPT on Jane Austen (not the RMSNorm paper's "
+            "Small scale throughout: a 4-layer width-96 GPT on Jane Austen (not the RMSNorm paper's "
             "translation models), a 3-layer CNN on Fashion-MNIST (not ResNet-50 on ImageNet), a character-level "
             "LSTM on Austen (not the LayerNorm paper's tasks).",
             "InstanceNorm has no running statistics (torch's default track_running_stats=False).",
@@ -814,11 +852,11 @@ ENTRIES: tuple[Entry, ...] = (
                 presets={
                     "quick": Preset(params={
                         "vocab_size": 320, "max_chars": 20000, "context": 32, "n_layer": 1, "d_model": 32,
-                        "n_head": 2, "batch_size": 8, "steps": 8, "eval_every": 0, "eval_windows": 16,
-                        "timing_reps": 3, "lr": 0.003}, budget_s=15),
+                        "n_head": 2, "batch_size": 8, "steps": 6, "eval_every": 0, "eval_windows": 8,
+                        "timing_reps": 2, "lr": 0.003}, budget_s=15),
                     "full": Preset(params={
-                        "vocab_size": 2048, "max_chars": 0, "context": 128, "n_layer": 4, "d_model": 128,
-                        "n_head": 4, "batch_size": 16, "steps": 300, "eval_every": 50, "eval_windows": 128,
+                        "vocab_size": 1024, "max_chars": 0, "context": 64, "n_layer": 4, "d_model": 96,
+                        "n_head": 4, "batch_size": 16, "steps": 250, "eval_every": 50, "eval_windows": 64,
                         "timing_reps": 30, "lr": 0.002}, budget_s=300),
                 },
             ),
@@ -828,12 +866,12 @@ ENTRIES: tuple[Entry, ...] = (
                 target="papercraft.papers.normalization.experiment:run_small_batch",
                 presets={
                     "quick": Preset(params={
-                        "n_train": 192, "n_test": 200, "batch_sizes": [2, 32],
+                        "n_train": 64, "n_test": 100, "batch_sizes": [2, 16],
                         "norms": ["batchnorm", "groupnorm", "layernorm"], "epochs": 1, "base_lr": 0.05,
                         "base_batch": 32, "groups": 8}, budget_s=15),
                     "full": Preset(params={
-                        "n_train": 12000, "n_test": 2000, "batch_sizes": [2, 4, 16, 64],
-                        "norms": ["batchnorm", "groupnorm", "layernorm"], "epochs": 1, "base_lr": 0.05,
+                        "n_train": 3000, "n_test": 2000, "batch_sizes": [2, 4, 16, 64],
+                        "norms": ["batchnorm", "groupnorm", "layernorm"], "epochs": 2, "base_lr": 0.05,
                         "base_batch": 32, "groups": 8}, budget_s=300),
                 },
             ),
@@ -844,10 +882,10 @@ ENTRIES: tuple[Entry, ...] = (
                 presets={
                     "quick": Preset(params={
                         "max_chars": 20000, "context": 16, "batch_size": 8, "embed": 16, "hidden": 32,
-                        "steps": 10, "eval_every": 5, "eval_windows": 8, "lr": 0.003}, budget_s=10),
+                        "steps": 6, "eval_every": 3, "eval_windows": 4, "lr": 0.003}, budget_s=10),
                     "full": Preset(params={
-                        "max_chars": 0, "context": 64, "batch_size": 32, "embed": 64, "hidden": 256,
-                        "steps": 600, "eval_every": 50, "eval_windows": 64, "lr": 0.002}, budget_s=300),
+                        "max_chars": 0, "context": 48, "batch_size": 32, "embed": 64, "hidden": 128,
+                        "steps": 500, "eval_every": 50, "eval_windows": 64, "lr": 0.002}, budget_s=300),
                 },
             ),
         ),
