@@ -242,3 +242,36 @@ def test_bad_inputs_raise():
         model(torch.zeros(1, 4))
     with pytest.raises(ValueError, match="max_length"):
         model.generate(torch.zeros(1, 10, dtype=torch.long), 10)
+
+
+@pytest.mark.slow
+def test_quick_preset_runs_end_to_end_and_generate_cli(tmp_path, capsys):
+    import argparse
+
+    from papercraft.errors import CheckpointError, DataMissingError
+    from papercraft.papers.gpt import cli
+    from papercraft.runner import run_entry
+
+    try:
+        from papercraft.data import load_austen
+
+        load_austen()
+    except DataMissingError as exc:
+        pytest.skip(str(exc))
+    run_dir, result = run_entry("gpt", preset="quick", out=tmp_path / "run")
+    assert result["verdict"] in ("reproduced", "not reproduced", "inconclusive")
+    exp = result["experiments"]["scaling_and_finetuning"]
+    assert {c["part"] for c in exp["criteria"]} == {"a", "b"}
+    assert len(exp["numbers"]["heldout_loss"]) == 4
+    for plot in exp["plots"]:
+        assert (run_dir / plot["path"]).is_file()
+    # `papercraft generate` continues a prompt with the trained checkpoint
+    parser = argparse.ArgumentParser()
+    cli.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["generate", str(run_dir), "--prompt", "It was", "--max-new-tokens", "5", "--seed", "1"])
+    assert cli.main(args) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("It was") and len(text) > len("It was")
+    bad = parser.parse_args(["generate", str(tmp_path), "--prompt", "x"])
+    with pytest.raises(CheckpointError, match="no trained GPT checkpoint"):
+        cli.main(bad)

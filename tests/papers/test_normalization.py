@@ -160,3 +160,79 @@ def test_bad_shapes_raise_value_error(layer, x):
 def test_groupnorm_rejects_indivisible_groups():
     with pytest.raises(ValueError, match="divisible"):
         GroupNorm(3, 4)
+
+
+# --------------------------------------------------------------------------- the LSTM cell of experiment (c)
+
+
+def test_lstm_cell_matches_torch_lstm():
+    from papercraft.papers.normalization.lstm import LSTMCell
+
+    torch.manual_seed(0)
+    oracle = nn.LSTM(5, 7, batch_first=True)
+    cell = LSTMCell(5, 7)
+    cell.load_state_dict({k.removesuffix("_l0"): v for k, v in oracle.state_dict().items()})
+    x = torch.randn(3, 6, 5)
+    x1, x2 = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+    expected, (h_n, c_n) = oracle(x1)
+    h, c = torch.zeros(3, 7), torch.zeros(3, 7)
+    outs = []
+    for t in range(6):
+        h, c = cell(x2[:, t], (h, c))
+        outs.append(h)
+    got = torch.stack(outs, 1)
+    torch.testing.assert_close(got, expected, **TOL)
+    torch.testing.assert_close(c, c_n[0], **TOL)
+    upstream = torch.randn_like(got)
+    (expected * upstream).sum().backward()
+    (got * upstream).sum().backward()
+    torch.testing.assert_close(x2.grad, x1.grad, rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(cell.weight_hh.grad, oracle.weight_hh_l0.grad, rtol=1e-4, atol=1e-6)
+
+
+def test_layernorm_lstm_cell_follows_eq_20_22():
+    from papercraft.papers.normalization.layers import layer_norm
+    from papercraft.papers.normalization.lstm import LSTMCell
+
+    torch.manual_seed(0)
+    cell = LSTMCell(4, 3, layer_norm=True)
+    with torch.no_grad():
+        for p in cell.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    x, h, c = torch.randn(2, 4), torch.randn(2, 3), torch.randn(2, 3)
+    gates = (layer_norm(h @ cell.weight_hh.t(), cell.ln_hh.weight, None, 1e-5)
+             + layer_norm(x @ cell.weight_ih.t(), cell.ln_ih.weight, None, 1e-5) + cell.bias_ih + cell.bias_hh)
+    i, f, g, o = gates.chunk(4, 1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = torch.sigmoid(o) * torch.tanh(layer_norm(c_new, cell.ln_c.weight, cell.ln_c.bias, 1e-5))
+    got_h, got_c = cell(x, (h, c))
+    torch.testing.assert_close(got_c, c_new)
+    torch.testing.assert_close(got_h, h_new)
+    # the normalized cell's pre-activations are invariant to a rescaling of the recurrent weights (§6)
+    with torch.no_grad():
+        cell.weight_hh.mul_(5.0)
+    torch.testing.assert_close(cell(x, (h, c))[0], h_new, rtol=1e-4, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- experiments
+
+
+@pytest.mark.slow
+def test_quick_preset_runs_end_to_end_with_a_verdict(tmp_path):
+    from papercraft.errors import DataMissingError
+    from papercraft.runner import run_entry
+
+    try:
+        from papercraft.data import load_austen, load_fashion_mnist
+
+        load_austen(), load_fashion_mnist()
+    except DataMissingError as exc:  # names `papercraft data get ...`; CI fetches the data
+        pytest.skip(str(exc))
+    run_dir, result = run_entry("normalization", preset="quick", out=tmp_path)
+    assert result["verdict"] in ("reproduced", "not reproduced", "inconclusive")
+    assert set(result["experiments"]) == {"rmsnorm_gpt", "small_batch", "lstm_layernorm"}
+    for name, exp in result["experiments"].items():
+        assert exp["criteria"], name
+        for plot in exp["plots"]:
+            assert (run_dir / plot["path"]).is_file()
+    assert (run_dir / "result.json").is_file()
