@@ -611,7 +611,41 @@ ENTRIES: tuple[Entry, ...] = (
         claim="Occlusion and gradient-based maps localize the evidence a CNN uses, and occluding the object drops "
               "the class probability.",
         paper_numbers=(P("occlusion", "probability of the true class drops when the object is covered", "Fig. 7"),),
+        status="verified",
+        implements=(
+            "first-layer filter images",
+            "deconvnet reconstructions of the strongest activations per channel (switch un-pooling, rectified "
+            "signal, transposed filters = backprop with the deconvnet ReLU rule)",
+            "occlusion sensitivity maps (grey square slid over the image, drop in p(class))",
+            "gradient saliency (Simonyan et al.), guided backprop (Springenberg et al.), Grad-CAM (Selvaraju et al.)",
+            "all methods for any papercraft CNN (ReLU rules swapped in for F.relu / nn.ReLU)",
+            "the pointing game on MNIST digits placed at known positions on a cluttered 56-px canvas",
+        ),
+        deviations=(
+            "a small ZFNet-style network on 56-px MNIST canvases instead of ZFNet on ImageNet",
+            "the deconvnet passes back through max pooling and convolutions exactly as autograd does (switches, "
+            "transposed filters); the network has no contrast normalization, so there is nothing to invert there",
+        ),
+        headline="pointing_grad_cam",
         builds_on=("cnn-case-study",),
+        experiments=(
+            Experiment(
+                name="pointing-game",
+                description="Train a CNN on digits pasted at random places of cluttered canvases; score each "
+                            "method's map by the pointing game against a random map; occlude the digit (Fig. 7).",
+                target="papercraft.papers.visualizing_cnns.experiment:run",
+                presets={
+                    "quick": Preset(params={"n_train": 300, "n_test": 100, "canvas": 56, "clutter": 3, "epochs": 1,
+                                            "batch_size": 50, "lr": 0.002, "n_maps": 8, "occlusion_patch": 14,
+                                            "occlusion_stride": 7, "n_deconv_images": 20, "torch_threads": 1},
+                                    budget_s=30, description="300 canvases, 1 epoch, 8 maps per method"),
+                    "full": Preset(params={"n_train": 8000, "n_test": 2000, "canvas": 56, "clutter": 3, "epochs": 6,
+                                           "batch_size": 64, "lr": 0.002, "n_maps": 300, "occlusion_patch": 12,
+                                           "occlusion_stride": 4, "n_deconv_images": 500, "torch_threads": 1},
+                                   budget_s=600, description="8,000 canvases, 6 epochs, 300 maps per method"),
+                },
+            ),
+        ),
     ),
     Entry(
         id="resnet",
@@ -651,9 +685,9 @@ ENTRIES: tuple[Entry, ...] = (
                                             "epochs": 1, "batch_size": 64, "width": 4, "lr": 0.1,
                                             "test_points": 2, "torch_threads": 1},
                                     budget_s=30, description="two depths, one seed, 7 steps"),
-                    "full": Preset(params={"depths": [8, 20, 32], "seeds": 2, "n_train": 4000, "n_test": 1000,
-                                           "epochs": 3, "batch_size": 128, "width": 8, "lr": 0.1,
-                                           "test_points": 6, "torch_threads": 1},
+                    "full": Preset(params={"depths": [8, 20, 32], "seeds": 2, "n_train": 3200, "n_test": 1000,
+                                           "epochs": 4, "batch_size": 64, "width": 8, "lr": 0.05,
+                                           "test_points": 5, "torch_threads": 1},
                                    budget_s=900, description="depths 8/20/32, plain and residual, 2 seeds"),
                 },
             ),
