@@ -299,20 +299,35 @@ def translate_split(translate, data: TranslationData, split: str, *, beam: int, 
 
 
 class TrainingClock:
-    """``evaluate``/``stop_when`` for :class:`papercraft.training.Trainer`: every ``eval_every`` steps it
-    records the validation NLL against *training* wall time (time spent evaluating is excluded), and
-    stops training once ``seconds`` of training time have passed (None: no time limit)."""
+    """``evaluate``/``stop_when`` for :class:`papercraft.training.Trainer`.
 
-    def __init__(self, data: TranslationData, seconds: float | None, valid_limit: int = 500) -> None:
-        self.data, self.seconds, self.valid_limit = data, seconds, valid_limit
+    The trainer calls them every ``eval_every`` steps. Every ``valid_every``-th call also records the
+    validation NLL against *training* wall time (time spent evaluating is excluded from the clock);
+    training stops once ``seconds`` of training time have passed (None: no time limit).
+    :meth:`freeze` stops the clock when training ends.
+    """
+
+    def __init__(self, data: TranslationData, seconds: float | None, *, valid_every: int = 10,
+                 valid_limit: int = 500) -> None:
+        self.data, self.seconds, self.valid_every, self.valid_limit = data, seconds, valid_every, valid_limit
         self.started = time.perf_counter()
         self.eval_seconds = 0.0
-        self.curve: list[dict[str, float]] = []  # {"train_s", "valid_nll"} per evaluation
+        self.calls = 0
+        self.frozen: float | None = None
+        self.curve: list[dict[str, float]] = []  # {"train_s", "valid_nll"} per validation
 
     def training_seconds(self) -> float:
+        if self.frozen is not None:
+            return self.frozen
         return time.perf_counter() - self.started - self.eval_seconds
 
+    def freeze(self) -> None:
+        self.frozen = self.training_seconds()
+
     def evaluate(self, model) -> dict[str, float]:
+        self.calls += 1
+        if self.frozen is None and self.calls % self.valid_every and not self.stop_when({}):
+            return {}
         train_s = self.training_seconds()
         t0 = time.perf_counter()
         sub = TranslationData(self.data.src_vocab, self.data.tgt_vocab, self.data.pairs,
@@ -333,16 +348,19 @@ def train_translation_model(model, data: TranslationData, *, optimizer, out_dir,
                             scheduler=None, eval_every: int = 50, grad_clip: float | None = 5.0,
                             device="cpu", resume: bool = False, identity: dict | None = None, desc: str = "train"):
     """Train on ``data``'s training split with the papercraft Trainer until ``max_steps`` or ``seconds``
-    of training time. Returns ``(TrainResult, TrainingClock)``."""
+    of training time. The time limit is checked every 5 steps; the validation NLL is logged every
+    ``eval_every`` steps (rounded to a multiple of 5). Returns ``(TrainResult, TrainingClock)``."""
     from papercraft.training import TensorBatches, TrainConfig, Trainer
 
-    clock = TrainingClock(data, seconds)
+    check_every = 5 if eval_every >= 5 else max(eval_every, 1)
+    clock = TrainingClock(data, seconds, valid_every=max(eval_every // check_every, 1))
     batches = TensorBatches(data.src["train"], data.tgt["train"], batch_size=batch_size, seed=seed)
     trainer = Trainer(model, optimizer, lambda m, b: batch_loss(m, b, smoothing), batches,
-                      TrainConfig(max_steps=max_steps, eval_every=eval_every, log_every=10, grad_clip=grad_clip,
+                      TrainConfig(max_steps=max_steps, eval_every=check_every, log_every=10, grad_clip=grad_clip,
                                   desc=desc, unit="tokens"),
                       out_dir=out_dir, scheduler=scheduler, evaluate=clock.evaluate, stop_when=clock.stop_when,
                       device=device, resume=resume, identity=identity)
     clock.started = time.perf_counter()  # start the clock after the set-up
     result = trainer.fit()
+    clock.freeze()
     return result, clock
