@@ -153,13 +153,13 @@ def test_foreach_path_equals_readable_path(make) -> None:
 schedulefree = pytest.importorskip("schedulefree")
 
 SF_CASES = {
-    "adamw": (lambda ps, **kw: ScheduleFreeAdamW(ps, betas=(0.9, 0.99), eps=1e-8, **kw),
+    "adamw": (lambda ps, **kw: ScheduleFreeAdamW(ps, betas=(0.9, 0.99), eps=1e-8, foreach=True, **kw),
               lambda ps, **kw: schedulefree.AdamWScheduleFree(ps, betas=(0.9, 0.99), eps=1e-8, foreach=True, **kw)),
     "adamw-noforeach": (lambda ps, **kw: ScheduleFreeAdamW(ps, betas=(0.9, 0.99), eps=1e-8, foreach=False, **kw),
                         lambda ps, **kw: schedulefree.AdamWScheduleFree(ps, betas=(0.9, 0.99), eps=1e-8, foreach=False, **kw)),
     "adamw-reference": (lambda ps, **kw: ScheduleFreeAdamW(ps, betas=(0.9, 0.99), eps=1e-8, **kw),
                         lambda ps, **kw: schedulefree.AdamWScheduleFreeReference(ps, betas=(0.9, 0.99), eps=1e-8, **kw)),
-    "sgd": (lambda ps, **kw: ScheduleFreeSGD(ps, momentum=0.8, **kw),
+    "sgd": (lambda ps, **kw: ScheduleFreeSGD(ps, momentum=0.8, foreach=True, **kw),
             lambda ps, **kw: schedulefree.SGDScheduleFree(ps, momentum=0.8, foreach=True, **kw)),
     "sgd-reference": (lambda ps, **kw: ScheduleFreeSGD(ps, momentum=0.8, **kw),
                       lambda ps, **kw: schedulefree.SGDScheduleFreeReference(ps, momentum=0.8, **kw)),

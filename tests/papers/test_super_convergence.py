@@ -184,6 +184,18 @@ def test_range_test_curve_suggestion_restore_and_plot(tmp_path) -> None:
     assert (tmp_path / "rt.png").stat().st_size > 1000
 
 
+def test_valley_end_reads_the_end_of_the_flat_region() -> None:
+    from papercraft.papers.super_convergence import RangeTestResult
+
+    lrs = [10.0 ** k for k in range(-4, 5)]
+    smoothed = [3.0, 2.0, 1.0, 1.1, 1.2, 1.4, 1.6, 5.0, 1.0]  # the late 1.0 (after the blow-up) must not count
+    result = RangeTestResult(lrs, smoothed, smoothed, suggested_max_lr=1e-2, stopped_early=True)
+    assert result.valley_end_lr(1.5) == 10.0
+    assert result.valley_end_lr(1.0) == 1e-2
+    with pytest.raises(ValueError, match="factor"):
+        result.valley_end_lr(0.5)
+
+
 @pytest.mark.parametrize("kw,argument", [(dict(lr_min=1.0, lr_max=0.1), "lr_min"), (dict(steps=1), "steps"),
                                          (dict(smoothing=1.0), "smoothing"), (dict(diverge_factor=0.5), "diverge_factor")])
 def test_range_test_bad_arguments(kw: dict, argument: str) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 
-from papercraft.papers.optimizers.checks import check_betas, check_non_negative
+from papercraft.papers.optimizers.checks import check_betas, check_non_negative, use_foreach
 
 
 def paper_weight_decay(lam: float, lr: float) -> float:
@@ -52,7 +52,7 @@ class Adam(torch.optim.Optimizer):
         eps: ε added to √v̂ (>= 0).
         weight_decay: λ. For :class:`Adam` it is an L2 penalty added to the gradient (Algorithm 2
             line 6); for :class:`AdamW` a decoupled decay ``θ ← θ(1 − lr λ)`` (line 12).
-        foreach: use the multi-tensor path.
+        foreach: use the multi-tensor path; None (default): on CUDA only (see ``checks.use_foreach``).
 
     State per parameter: ``step`` (int), ``exp_avg`` (m), ``exp_avg_sq`` (v), both shaped like θ.
     """
@@ -60,7 +60,7 @@ class Adam(torch.optim.Optimizer):
     decoupled = False  # AdamW sets True
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: Sequence[float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, foreach: bool = True) -> None:
+                 eps: float = 1e-8, weight_decay: float = 0.0, foreach: bool | None = None) -> None:
         check_non_negative("lr", lr)
         betas = check_betas(betas)
         check_non_negative("eps", eps)
@@ -86,7 +86,7 @@ class Adam(torch.optim.Optimizer):
             if not params:
                 continue
             steps = {self.state[p]["step"] for p in params}
-            if group["foreach"] and len(steps) == 1:
+            if use_foreach(group["foreach"], params) and len(steps) == 1:
                 self._step_foreach(group, params)
             else:
                 for p in params:
@@ -149,5 +149,5 @@ class AdamW(Adam):
     decoupled = True
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: Sequence[float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2, foreach: bool = True) -> None:
+                 eps: float = 1e-8, weight_decay: float = 1e-2, foreach: bool | None = None) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach)

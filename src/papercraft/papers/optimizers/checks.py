@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import torch
+
 
 def check_non_negative(name: str, value: float) -> None:
     """``value`` must be a finite number >= 0 (learning rate, weight decay, eps, ...)."""
@@ -26,3 +28,15 @@ def check_betas(betas: Sequence[float]) -> tuple[float, float]:
         if not isinstance(beta, (int, float)) or isinstance(beta, bool) or not 0.0 <= beta < 1.0:
             raise ValueError(f"betas[{i}] must be in [0, 1), got {beta!r} (betas={tuple(betas)!r})")
     return float(betas[0]), float(betas[1])
+
+
+def use_foreach(foreach: bool | None, params: Sequence[torch.Tensor]) -> bool:
+    """Whether to take the multi-tensor path: as asked, or by default (``None``) only on CUDA.
+
+    On CUDA one ``torch._foreach_*`` call replaces a kernel launch per tensor. On CPU there is no
+    launch to save and the multi-tensor path allocates whole-model temporaries; the per-parameter
+    loop measured faster there (``benchmarks/bench_optimizers.py``), which is also torch's default.
+    """
+    if foreach is not None:
+        return bool(foreach)
+    return all(p.is_cuda for p in params)

@@ -35,7 +35,7 @@ from typing import Any
 
 import torch
 
-from papercraft.papers.optimizers.checks import check_betas, check_non_negative, check_unit_interval
+from papercraft.papers.optimizers.checks import check_betas, check_non_negative, check_unit_interval, use_foreach
 
 
 class _ScheduleFree(torch.optim.Optimizer):
@@ -106,7 +106,7 @@ class _ScheduleFree(torch.optim.Optimizer):
                 self._init_state(p)
             if not params:
                 continue
-            if group["foreach"]:
+            if use_foreach(group["foreach"], params):
                 self._step_foreach(group, params, lr, c)
             else:
                 for p in params:
@@ -140,11 +140,11 @@ class ScheduleFreeSGD(_ScheduleFree):
         warmup_steps: linear warm-up length.
         r: polynomial weighting power of the average.
         weight_lr_power: power p of the learning rate in the averaging weights.
-        foreach: use the multi-tensor path.
+        foreach: use the multi-tensor path; None (default): on CUDA only (see ``checks.use_foreach``).
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1.0, momentum: float = 0.9, weight_decay: float = 0.0,
-                 warmup_steps: int = 0, r: float = 0.0, weight_lr_power: float = 2.0, foreach: bool = True) -> None:
+                 warmup_steps: int = 0, r: float = 0.0, weight_lr_power: float = 2.0, foreach: bool | None = None) -> None:
         check_non_negative("lr", lr)
         check_unit_interval("momentum", momentum)
         check_non_negative("weight_decay", weight_decay)
@@ -192,7 +192,7 @@ class ScheduleFreeAdamW(_ScheduleFree):
 
     def __init__(self, params: Iterable[Any], lr: float = 0.0025, betas: Sequence[float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, warmup_steps: int = 0, r: float = 0.0,
-                 weight_lr_power: float = 2.0, foreach: bool = True) -> None:
+                 weight_lr_power: float = 2.0, foreach: bool | None = None) -> None:
         check_non_negative("lr", lr)
         betas = check_betas(betas)
         check_non_negative("eps", eps)
@@ -237,10 +237,10 @@ class ScheduleFreeAdamW(_ScheduleFree):
         denom = torch._foreach_div(vs, 1 - beta2 ** group["k"])
         torch._foreach_sqrt_(denom)
         torch._foreach_add_(denom, group["eps"])
-        direction = torch._foreach_div(grads, denom)
+        # z ← z − γ_t (g / denom + λ y), in two in-place ops (no temporary for the direction)
+        torch._foreach_addcdiv_(zs, grads, denom, value=-lr)
         if group["weight_decay"] != 0:
-            torch._foreach_add_(direction, params, alpha=group["weight_decay"])
-        torch._foreach_add_(zs, direction, alpha=-lr)
+            torch._foreach_add_(zs, params, alpha=-lr * group["weight_decay"])
         torch._foreach_lerp_(xs, zs, c)
         torch._foreach_copy_(params, zs)
         torch._foreach_lerp_(params, xs, beta1)

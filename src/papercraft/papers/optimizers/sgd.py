@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from papercraft.papers.optimizers.checks import check_non_negative
+from papercraft.papers.optimizers.checks import check_non_negative, use_foreach
 
 
 class SGD(torch.optim.Optimizer):
@@ -34,11 +34,11 @@ class SGD(torch.optim.Optimizer):
         dampening: τ, scales the gradient entering the buffer by (1 − τ).
         weight_decay: λ of the L2 penalty (λ/2)|θ|², added to the gradient.
         nesterov: use Nesterov momentum (needs momentum > 0 and dampening = 0).
-        foreach: use the multi-tensor path (same numbers, fewer kernel launches).
+        foreach: use the multi-tensor path (same numbers, fewer kernel launches); None: on CUDA only.
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False, foreach: bool = True) -> None:
+                 weight_decay: float = 0.0, nesterov: bool = False, foreach: bool | None = None) -> None:
         check_non_negative("lr", lr)
         check_non_negative("momentum", momentum)
         check_non_negative("weight_decay", weight_decay)
@@ -62,7 +62,7 @@ class SGD(torch.optim.Optimizer):
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
-            if group["foreach"]:
+            if use_foreach(group["foreach"], params):
                 self._step_foreach(group, params)
             else:
                 for p in params:

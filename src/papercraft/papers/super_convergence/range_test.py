@@ -6,7 +6,10 @@ the one-cycle's maximum learning rate.
 
 We suggest the learning rate at which the *smoothed* loss (an exponential moving average with bias
 correction, so that single noisy batches do not decide) is lowest, and stop early once the smoothed
-loss exceeds ``diverge_factor`` times its minimum. The model and optimizer are restored afterwards,
+loss exceeds ``diverge_factor`` times its minimum. With batch normalization the curve often has a
+long flat valley after that minimum (Smith & Topin Fig. 3a: accuracy stays high up to large rates,
+the sign that super-convergence is possible); :meth:`RangeTestResult.valley_end_lr` reads its end,
+the largest rate at which training still works. The model and optimizer are restored afterwards,
 so the test does not disturb the training that follows.
 """
 
@@ -31,6 +34,21 @@ class RangeTestResult:
     smoothed: list[float]
     suggested_max_lr: float
     stopped_early: bool
+
+    def valley_end_lr(self, factor: float = 1.5) -> float:
+        """The largest lr, before the blow-up, whose smoothed loss is at most ``factor`` × its minimum.
+
+        Scans from the lowest-loss point towards larger rates and stops at the first point above the
+        bound, so a later recovery after the blow-up does not count.
+        """
+        if not factor >= 1:
+            raise ValueError(f"factor must be >= 1, got {factor!r}")
+        best = self.lrs.index(self.suggested_max_lr)
+        bound = factor * self.smoothed[best]
+        end = best
+        while end + 1 < len(self.smoothed) and math.isfinite(self.smoothed[end + 1]) and self.smoothed[end + 1] <= bound:
+            end += 1
+        return self.lrs[end]
 
 
 def lr_range_test(model: nn.Module, loss_fn: Callable[[nn.Module, tuple[torch.Tensor, ...]], tuple[torch.Tensor, object]],
@@ -89,8 +107,9 @@ def lr_range_test(model: nn.Module, loss_fn: Callable[[nn.Module, tuple[torch.Te
     return RangeTestResult(lrs, losses, smoothed, suggested, stopped)
 
 
-def plot_range_test(result: RangeTestResult, path: Path, title: str = "learning-rate range test") -> None:
-    """Loss against learning rate (log axis), with the suggested maximum marked."""
+def plot_range_test(result: RangeTestResult, path: Path, title: str = "learning-rate range test",
+                    marks: dict[str, float] | None = None) -> None:
+    """Loss against learning rate (log axis), with the suggested maximum (and any ``marks``) marked."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -101,6 +120,8 @@ def plot_range_test(result: RangeTestResult, path: Path, title: str = "learning-
     ax.plot(result.lrs, result.smoothed, color="C0", lw=1.8, label="smoothed loss")
     ax.axvline(result.suggested_max_lr, color="C3", ls="--",
                label=f"suggested max lr = {result.suggested_max_lr:.3g}")
+    for k, (label, lr) in enumerate((marks or {}).items()):
+        ax.axvline(lr, color=f"C{k + 1}", ls=":", label=f"{label} = {lr:.3g}")
     ax.set_xscale("log")
     finite = [s for s in result.smoothed if math.isfinite(s)]
     if finite:
