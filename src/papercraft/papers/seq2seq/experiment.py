@@ -73,7 +73,6 @@ def run(ctx) -> Outcome:
     ctx.log(f"data: {data.describe()}")
     test_limit = p["test_limit"] or None
 
-    arms = {}
     normal, res_n, clock_n = train_seq2seq(ctx, data, p, reverse=False, name="normal", max_steps=p["max_steps"],
                                            seconds=p["train_seconds"] or None)
     ctx.log(f"normal order: {res_n.step} steps in {clock_n.training_seconds():.0f} s")
