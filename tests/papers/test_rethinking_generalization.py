@@ -239,11 +239,13 @@ def test_criteria_verdicts_on_made_up_summaries():
         "mlp-p0.0": _summary("mlp-p0.0", 0.0, 1.0, 0.95, 200),
         "mlp-p0.5": _summary("mlp-p0.5", 0.5, 1.0, 0.60, 500),
         "mlp-p1.0": _summary("mlp-p1.0", 1.0, 0.995, 0.11, 800),
-        "reg": _summary("reg", 1.0, 0.99, 0.10, 900, weight_decay=1e-4, dropout=0.1, augment_shift=1),
+        "reg": _summary("reg", 1.0, 0.99, 0.10, 900, weight_decay=1e-4, dropout=0.1),
+        "aug": _summary("aug", 1.0, 0.6, 0.10, None, weight_decay=1e-4, dropout=0.1, augment_shift=1),
         "g": _summary("g", 0.0, 0.5, 0.1, None, inputs="gaussian"),
     }
     criteria = E.criteria_for(good)
-    assert verdict_of(criteria) == "reproduced"  # the unfitted Gaussian run is secondary
+    assert verdict_of(criteria) == "reproduced"  # the unfitted Gaussian and augmented runs are secondary
+    assert [c.primary for c in criteria if c.part == "d"] == [True, False]
     assert {c.part for c in criteria if c.primary} == {"a", "b", "c", "d"}
     assert E.slowdown(good) == 4.0
 
@@ -255,16 +257,22 @@ def test_criteria_verdicts_on_made_up_summaries():
     assert verdict_of(E.criteria_for(dip)) == "not reproduced"  # error drops 0.025 from p=0 to 0.5
     unfitted_true = dict(good, **{"mlp-p0.0": _summary("mlp-p0.0", 0.0, 0.98, 0.95, None)})
     assert verdict_of(E.criteria_for(unfitted_true)) == "inconclusive"  # ratio undecidable
+    stopped = dict(good, reg=_summary("reg", 1.0, 0.7, 0.10, None, weight_decay=1e-4, dropout=0.1))
+    assert verdict_of(E.criteria_for(stopped)) == "not reproduced"  # regularization stopped the fit
 
 
 def test_plan_runs_validates_params():
     params = {"corruption_levels": [0.0, 1.0], "input_randomizations": ["gaussian"], "regularized": True,
+              "augmented": True, "augmented_max_steps": 12,
               "weight_decay": 1e-4, "dropout": 0.1, "augment_shift": 1, "regularized_max_steps": 10,
               "cnn_levels": [1.0], "cnn_max_steps": 5, "max_steps": 7, "fit_threshold": 1.0,
               "regularized_fit_threshold": 0.99}
     names = [r.name for r in E.plan_runs(params)]
-    assert names == ["mlp-p0.0", "mlp-p1.0", "mlp-gaussian", "mlp-p1.0-regularized", "cnn-p1.0"]
-    assert [r.fit_threshold for r in E.plan_runs(params)] == [1.0, 1.0, 1.0, 0.99, 1.0]
+    assert names == ["mlp-p0.0", "mlp-p1.0", "mlp-gaussian", "mlp-p1.0-regularized",
+                     "mlp-p1.0-regularized-augmented", "cnn-p1.0"]
+    runs = E.plan_runs(params)
+    assert [r.fit_threshold for r in runs] == [1.0, 1.0, 1.0, 0.99, 0.99, 1.0]
+    assert (runs[3].augment_shift, runs[4].augment_shift, runs[4].max_steps) == (0, 1, 12)
     with pytest.raises(ValueError, match="include 0 and 1"):
         E.plan_runs(dict(params, corruption_levels=[0.0, 0.5]))
     with pytest.raises(ValueError, match="unknown input"):
@@ -285,6 +293,7 @@ def _mnist_or_skip():
         pytest.skip(f"MNIST is not downloaded ({exc}); run: papercraft data get mnist")
 
 
+@pytest.mark.slow
 def test_quick_preset_end_to_end(tmp_path):
     _mnist_or_skip()
     from papercraft.runner import run_entry
