@@ -1,0 +1,268 @@
+"""integer-tokenization's experiment: (a) the analysis of GPT-2's integer splits, (b) addition.
+
+(a) Split every integer in [0, 100,000) with GPT-2's real vocabulary, with single digits and with
+right-aligned three-digit chunks; count single-token integers, tokens per number and split patterns,
+and draw the blog's grid (0-9,999 coloured by GPT-2 token count).
+
+(b) Train the ``gpt`` entry's decoder on the same addition problems under each tokenization, several
+seeds, and measure held-out exact-match accuracy by number of digits.
+
+Criteria, fixed before the first run:
+- (a) primary: GPT-2's splits are inconsistent: for 4- and for 5-digit integers its most common split
+  pattern covers less than 90% of them (single digits and 3-digit chunks: 100% by construction).
+- (b) primary: single-digit tokenization beats GPT-2's: every seed's held-out accuracy with digits is
+  above every seed's accuracy with GPT-2 tokens (failed if the digit mean is not above GPT-2's mean;
+  undecided, i.e. inconclusive, if the means are ordered but the seed ranges overlap).
+- (b) secondary: the same comparison for right-aligned 3-digit chunks vs GPT-2.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+
+import torch
+
+from papercraft.papers.integer_tokenization.addition import (
+    AdditionTask,
+    accuracy_by_digits,
+    exact_match,
+    sample_problems,
+    warmup_cosine_lambda,
+)
+from papercraft.papers.integer_tokenization.analysis import (
+    SCHEMES,
+    consistency_by_digits,
+    gpt2_splitter,
+    integer_statistics,
+    split_chunks3,
+    split_digits,
+)
+from papercraft.results import Criterion, Outcome, Plot, Table
+
+SCHEME_LABELS = {"gpt2": "GPT-2 BPE", "digits": "single digits", "chunks3": "3-digit chunks (right-aligned)"}
+
+
+def run(ctx) -> Outcome:
+    # The models are tiny: one thread avoids oversubscribing a shared CPU (restored afterwards).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(ctx.params["threads"])
+    try:
+        return _run(ctx)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(ctx) -> Outcome:
+    from papercraft.papers.bpe import gpt2_tokenizer
+
+    p = ctx.params
+    gpt2 = gpt2_tokenizer()
+    splitters = {"gpt2": gpt2_splitter(gpt2), "digits": split_digits, "chunks3": split_chunks3}
+
+    # ---- (a) the analysis ----------------------------------------------------------------------
+    t0 = time.perf_counter()
+    stats = {name: integer_statistics(split, p["upper"]) for name, split in splitters.items()}
+    spaced = integer_statistics(gpt2_splitter(gpt2, leading_space=True), p["upper"])
+    consistency = {name: consistency_by_digits(s) for name, s in stats.items()}
+    ctx.log(f"analysed integers below {p['upper']:,} in {time.perf_counter() - t0:.1f} s: GPT-2 has "
+            f"{stats['gpt2'].n_single_token} single-token integers, first multi-token {stats['gpt2'].first_multi_token}")
+    numbers: dict = {f"analysis_{name}": s.summary() for name, s in stats.items()}
+    numbers["analysis_gpt2_leading_space"] = spaced.summary()
+    numbers["consistency"] = {name: {str(d): round(v, 4) for d, v in c.items()} for name, c in consistency.items()}
+    numbers["gpt2_single_token_integers"] = stats["gpt2"].n_single_token
+
+    criteria = []
+    for d in (4, 5):
+        if d in consistency["gpt2"]:
+            criteria.append(Criterion(
+                f"GPT-2 splits {d}-digit integers inconsistently",
+                f"share of {d}-digit integers cut by GPT-2's most common split pattern < 0.9 (1.0 for digits and chunks)",
+                round(consistency["gpt2"][d], 4), "< 0.9", consistency["gpt2"][d] < 0.9, part="a"))
+    plots = [_grid_plot(ctx, stats["gpt2"]), _pattern_plot(ctx, stats)]
+    tables = [_analysis_table(stats, spaced)]
+
+    # ---- (b) addition ---------------------------------------------------------------------------
+    rng = random.Random(ctx.seed)
+    train_problems = sample_problems(p["n_train"], p["max_digits"], rng)
+    test_problems = sample_problems(p["n_test"], p["max_digits"], rng, exclude=set(train_problems))
+    seeds = ctx.seeds(p["seeds"])
+    results: dict[str, dict[int, dict]] = {name: {} for name in SCHEMES}
+    for name in SCHEMES:
+        task = AdditionTask(splitters[name], p["max_digits"])
+        train, test = task.encode(train_problems), task.encode(test_problems)
+        for seed in seeds:
+            t0 = time.perf_counter()
+            model = _train(ctx, name, seed, task, train, p)
+            correct = exact_match(model, test)
+            results[name][seed] = {"accuracy": float(correct.float().mean()),
+                                   "by_digits": accuracy_by_digits(correct, test.digits),
+                                   "train_accuracy": float(exact_match(model, _subset(train, 2000)).float().mean()),
+                                   "vocab": len(task.vocab), "wall_s": round(time.perf_counter() - t0, 1)}
+            ctx.log(f"{name} seed {seed}: held-out exact match {results[name][seed]['accuracy']:.3f} "
+                    f"(vocab {len(task.vocab)}, {results[name][seed]['wall_s']} s)")
+
+    acc = {name: [r["accuracy"] for r in results[name].values()] for name in SCHEMES}
+    numbers["addition"] = {
+        name: {"mean": round(statistics.mean(acc[name]), 4), "std": round(statistics.pstdev(acc[name]), 4),
+               "per_seed": [round(x, 4) for x in acc[name]],
+               "by_digits": {str(d): round(statistics.mean(r["by_digits"][d] for r in results[name].values()), 4)
+                             for d in sorted(next(iter(results[name].values()))["by_digits"])},
+               "train_accuracy": round(statistics.mean(r["train_accuracy"] for r in results[name].values()), 4),
+               "vocab": next(iter(results[name].values()))["vocab"]}
+        for name in SCHEMES}
+    numbers["addition_accuracy_digits_minus_gpt2"] = round(statistics.mean(acc["digits"]) - statistics.mean(acc["gpt2"]), 4)
+    criteria.append(_beats(acc, "digits", "gpt2", primary=True))
+    criteria.append(_beats(acc, "chunks3", "gpt2", primary=False))
+    plots.append(_accuracy_plot(ctx, results, p["max_digits"]))
+    tables.append(Table("Addition: held-out exact-match accuracy (mean over seeds)",
+                        ["tokenization", "vocabulary", "all", *[f"{d} digits" for d in range(1, p["max_digits"] + 1)],
+                         "train (2k sample)", "per seed"],
+                        [[SCHEME_LABELS[n], numbers["addition"][n]["vocab"], numbers["addition"][n]["mean"],
+                          *[numbers["addition"][n]["by_digits"].get(str(d)) for d in range(1, p["max_digits"] + 1)],
+                          numbers["addition"][n]["train_accuracy"], numbers["addition"][n]["per_seed"]]
+                         for n in SCHEMES]))
+    notes = [
+        f"Addition: {p['n_train']:,} training and {p['n_test']:,} held-out problems a+b with operands of 1-"
+        f"{p['max_digits']} digits (digit count uniform, then value uniform), identical for every tokenization; "
+        f"seeds {seeds}; model: the gpt entry's decoder (pre-LN), {p['n_layer']} layers, width {p['d_model']}, "
+        f"{p['n_head']} heads, {p['steps']} steps of batch {p['batch_size']}, AdamW lr {p['lr']}.",
+        "Accuracy is exact match of the whole sum under teacher forcing, which equals greedy decoding's exact match.",
+        "Digit counts in the per-digit columns are those of the longer operand. The 100 problems with two 1-digit "
+        "operands all fall in the training set, so the held-out set (disjoint from it) has none.",
+        f"With a leading space (as numbers appear mid-sentence) GPT-2 has {spaced.n_single_token} single-token "
+        f"integers below {p['upper']:,} instead of {stats['gpt2'].n_single_token}.",
+    ]
+    return Outcome(numbers=numbers, criteria=criteria, plots=plots, tables=tables, notes=notes)
+
+
+def _subset(data, n):
+    from papercraft.papers.integer_tokenization.addition import Encoded
+
+    return Encoded(data.x[:n], data.y[:n], data.digits[:n])
+
+
+def _train(ctx, name: str, seed: int, task: AdditionTask, train, p):
+    from papercraft.papers.gpt import GPT, GPTConfig
+    from papercraft.training import TensorBatches, TrainConfig, Trainer
+
+    torch.manual_seed(seed)
+    cfg = GPTConfig(vocab_size=len(task.vocab), max_length=train.x.shape[1], n_layer=p["n_layer"], n_head=p["n_head"],
+                    d_model=p["d_model"], dropout=0.0, variant="gpt2")
+    model = GPT(cfg)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"], betas=(0.9, 0.98))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine_lambda(p["steps"], p["warmup"]))
+
+    def loss_fn(model, batch):
+        x, y = batch
+        loss = model.lm_loss(x, y)
+        return loss, {"loss": float(loss.detach())}
+
+    trainer = Trainer(model, optimizer, loss_fn, TensorBatches(train.x, train.y, batch_size=p["batch_size"], seed=seed),
+                      TrainConfig(max_steps=p["steps"], log_every=50, grad_clip=1.0, desc=f"{name} seed {seed}"),
+                      out_dir=ctx.subdir(f"addition-{name}-seed{seed}"), scheduler=scheduler, device=ctx.device,
+                      resume=ctx.resume, identity={"scheme": name, "seed": seed, "config": cfg.to_dict(),
+                                                    "params": dict(p)})
+    trainer.fit()
+    return model
+
+
+def _beats(acc: dict[str, list[float]], better: str, worse: str, primary: bool) -> Criterion:
+    a, b = acc[better], acc[worse]
+    if statistics.mean(a) <= statistics.mean(b):
+        passed: bool | None = False
+    elif min(a) > max(b):
+        passed = True
+    else:
+        passed = None  # ordered means but overlapping seeds: undecided
+    return Criterion(f"{SCHEME_LABELS[better]} beat {SCHEME_LABELS[worse]}",
+                     f"held-out addition accuracy: min over seeds with {better} > max over seeds with {worse}",
+                     {better: [round(x, 4) for x in a], worse: [round(x, 4) for x in b]}, "non-overlapping, higher",
+                     passed, part="b", primary=primary)
+
+
+def _analysis_table(stats, spaced) -> Table:
+    rows = []
+    for name, s in [*stats.items(), ("gpt2 (leading space)", spaced)]:
+        label = SCHEME_LABELS.get(name, "GPT-2 BPE, after a space")
+        rows.append([label, s.n_single_token, s.first_multi_token, s.largest_single_token, s.distinct_tokens,
+                     *[round(s.mean_tokens_by_digits.get(d, float("nan")), 3) for d in range(1, 6)],
+                     ", ".join(f"{k} ({v})" for k, v in list(s.patterns_by_digits.get(4, {}).items())[:4])])
+    return Table(f"Integers 0-{stats['gpt2'].upper - 1:,}: single-token integers and tokens per number",
+                 ["tokenization", "single-token", "first multi-token", "largest single-token", "distinct tokens",
+                  *[f"tokens/number, {d} digits" for d in range(1, 6)], "4-digit split patterns (count)"], rows)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _grid_plot(ctx, s) -> Plot:
+    """The blog's grid: integers 0-9,999 as a 100×100 grid (row = hundreds), coloured by GPT-2 token count."""
+    import numpy as np
+
+    plt = _pyplot()
+    grid = np.array(s.tokens[:10_000]).reshape(100, 100)
+    fig, ax = plt.subplots(figsize=(6.4, 6.0))
+    cmap = plt.get_cmap("viridis", int(grid.max()))
+    im = ax.imshow(grid, cmap=cmap, vmin=0.5, vmax=grid.max() + 0.5, interpolation="nearest")
+    ax.set_xlabel("last two digits")
+    ax.set_ylabel("leading digits (hundreds)")
+    ax.set_title("GPT-2 tokens per integer, 0-9,999")
+    fig.colorbar(im, ax=ax, ticks=range(1, grid.max() + 1), label="tokens", shrink=0.8)
+    fig.tight_layout()
+    fig.savefig(ctx.path("gpt2_integer_grid.png"), dpi=120)
+    plt.close(fig)
+    return Plot("gpt2_integer_grid.png", "The blog's plot: each cell is one integer (row = n // 100, column = n % 100), "
+                "coloured by how many GPT-2 tokens it takes. Everything below 521 is one token; above, single-token "
+                "integers are scattered irregularly.")
+
+
+def _pattern_plot(ctx, stats) -> Plot:
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
+    for ax, d in zip(axes, (4, 5)):
+        patterns = stats["gpt2"].patterns_by_digits.get(d, {})
+        total = sum(patterns.values()) or 1
+        top = list(patterns.items())[:8]
+        ax.bar([k for k, _ in top], [v / total for _, v in top], color="C0", label="GPT-2 BPE")
+        for name, color in (("digits", "C1"), ("chunks3", "C2")):
+            pat, count = next(iter(stats[name].patterns_by_digits.get(d, {"": 0}).items()))
+            ax.bar([pat + f"\n({name})"], [count / total], color=color, label=SCHEME_LABELS[name])
+        ax.set_title(f"{d}-digit integers: split patterns")
+        ax.set_ylabel("share of integers")
+        ax.tick_params(axis="x", labelsize=7, rotation=45)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(ctx.path("split_patterns.png"), dpi=120)
+    plt.close(fig)
+    return Plot("split_patterns.png", "How 4- and 5-digit integers are cut (digits per token, e.g. 2+2 = '12'+'34'). "
+                "GPT-2 uses several patterns for the same number of digits; the alternatives use one.")
+
+
+def _accuracy_plot(ctx, results, max_digits) -> Plot:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    digits = list(range(1, max_digits + 1))
+    for i, name in enumerate(SCHEMES):
+        per_seed = [[r["by_digits"].get(d, float("nan")) for d in digits] for r in results[name].values()]
+        mean = [statistics.mean(col) for col in zip(*per_seed)]
+        spread = [statistics.pstdev(col) for col in zip(*per_seed)]
+        ax.errorbar([d + (i - 1) * 0.06 for d in digits], mean, yerr=spread, marker="o", capsize=3, label=SCHEME_LABELS[name])
+    ax.set_xticks(digits)
+    ax.set_xlabel("digits of the longer operand")
+    ax.set_ylabel("held-out exact-match accuracy")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(ctx.path("addition_accuracy.png"), dpi=120)
+    plt.close(fig)
+    return Plot("addition_accuracy.png", "Addition learned by a tiny GPT under each tokenization: held-out exact-match "
+                "accuracy by number of digits (mean ± std over seeds).")

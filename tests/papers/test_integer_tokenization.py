@@ -1,0 +1,184 @@
+"""integer-tokenization: the statistics of GPT-2's integer splits on hand-verified numbers, the
+alternative splitters, the addition task's encoding, and the quick preset end to end."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from papercraft.errors import DataMissingError, UsageError
+from papercraft.papers.integer_tokenization import (
+    consistency_by_digits,
+    gpt2_splitter,
+    integer_statistics,
+    pattern_of,
+    split_chunks3,
+    split_digits,
+    splitter,
+)
+from papercraft.papers.integer_tokenization.addition import (
+    EOS,
+    EQ,
+    IGNORE,
+    PLUS,
+    AdditionTask,
+    accuracy_by_digits,
+    exact_match,
+    sample_problems,
+)
+
+
+@pytest.fixture(scope="module")
+def gpt2():
+    from papercraft.papers.bpe import gpt2_tokenizer
+
+    try:
+        return gpt2_tokenizer()
+    except (DataMissingError, UsageError) as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module")
+def gpt2_stats(gpt2):
+    return integer_statistics(gpt2_splitter(gpt2), 100_000)
+
+
+def test_gpt2_integer_statistics_hand_verified(gpt2_stats):
+    """Numbers checked by hand (with tiktoken's r50k_base = GPT-2, token by token) on 2026-11-24."""
+    s = gpt2_stats
+    assert s.n_single_token == 911
+    assert s.first_multi_token == 521  # 0..520 are all single tokens; "521" is "5" + "21"
+    assert s.largest_single_token == 76561  # the prefix of 64-bit Steam ids
+    assert s.single_by_digits == {1: (10, 10), 2: (90, 90), 3: (719, 900), 4: (88, 9000), 5: (4, 90000)}
+    assert s.token_count_histogram == {1: 911, 2: 86603, 3: 12486}
+
+
+@pytest.mark.parametrize("n,pieces", [(2023, ["20", "23"]), (12345, ["123", "45"]), (99999, ["99", "999"]),
+                                      (1000, ["1000"]), (521, ["5", "21"]), (1234, ["12", "34"]),
+                                      (100000, ["100", "000"])])
+def test_gpt2_splits_hand_verified(gpt2, n, pieces):
+    assert gpt2_splitter(gpt2)(n) == pieces
+
+
+def test_gpt2_splits_with_leading_space(gpt2):
+    split = gpt2_splitter(gpt2, leading_space=True)
+    assert split(99999) == [" 9", "9999"] and split(2023) == [" 20", "23"]
+    assert integer_statistics(split, 100_000).n_single_token == 682
+
+
+def test_gpt2_splits_agree_with_tiktoken(gpt2):
+    tiktoken = pytest.importorskip("tiktoken")
+    from tiktoken_ext.openai_public import r50k_pat_str
+
+    enc = tiktoken.Encoding("gpt2", pat_str=r50k_pat_str, mergeable_ranks=gpt2.ranks, special_tokens={})
+    split = gpt2_splitter(gpt2)
+    for n in random.Random(0).sample(range(100_000), 3000):
+        assert split(n) == [enc.decode([t]) for t in enc.encode(str(n))]
+
+
+def test_alternative_splitters():
+    assert split_digits(907) == ["9", "0", "7"]
+    assert split_chunks3(1234567) == ["1", "234", "567"]
+    assert split_chunks3(12345) == ["12", "345"] and split_chunks3(100) == ["100"] and split_chunks3(0) == ["0"]
+    assert split_chunks3(1000) == ["1", "000"]
+    assert pattern_of(["12", "345"]) == "2+3" and pattern_of([" 12", "3"]) == "2+1"
+    for bad in (-1, 1.5, "12", True):
+        with pytest.raises(ValueError, match="non-negative int"):
+            split_digits(bad)
+    with pytest.raises(ValueError, match="unknown tokenization"):
+        splitter("bytes")
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_splitters_spell_the_number(n):
+    assert "".join(split_digits(n)) == str(n) and "".join(split_chunks3(n)) == str(n)
+    assert all(len(p) == 3 for p in split_chunks3(n)[1:]) and 1 <= len(split_chunks3(n)[0]) <= 3
+
+
+def test_consistent_schemes_have_one_pattern_per_digit_count(gpt2_stats):
+    for split in (split_digits, split_chunks3):
+        stats = integer_statistics(split, 100_000)
+        assert set(consistency_by_digits(stats).values()) == {1.0}
+    assert integer_statistics(split_digits, 100_000).mean_tokens_by_digits == {d: float(d) for d in range(1, 6)}
+    assert integer_statistics(split_chunks3, 100_000).n_single_token == 1000
+    gpt2 = consistency_by_digits(gpt2_stats)
+    assert gpt2[1] == gpt2[2] == 1.0 and gpt2[4] < 1.0
+
+
+def test_statistics_reject_a_splitter_that_loses_digits():
+    with pytest.raises(ValueError, match="do not spell"):
+        integer_statistics(lambda n: [str(n)[:1]], 100)
+
+
+# ------------------------------------------------------------------------------------------------
+# the addition task
+# ------------------------------------------------------------------------------------------------
+
+def test_problems_are_distinct_and_disjoint():
+    rng = random.Random(0)
+    train = sample_problems(500, 2, rng)
+    test = sample_problems(200, 2, rng, exclude=set(train))
+    assert len(set(train)) == 500 and not set(train) & set(test)
+    assert all(0 <= a < 100 and 0 <= b < 100 for a, b in train + test)
+    with pytest.raises(ValueError, match="too many"):
+        sample_problems(10_000, 1, rng)
+
+
+def test_encoding_targets_only_the_answer():
+    task = AdditionTask(split_chunks3, 4)
+    enc = task.encode([(1234, 5), (7, 8)])
+    row = enc.x[0].tolist()
+    v = task.vocab
+    # 1234+5=1239<eos> -> tokens "1" "234" "+" "5" "=" "1" "239" "<eos>"; x drops the last token.
+    assert [v[i] for i in row[:7]] == ["1", "234", PLUS, "5", EQ, "1", "239"]
+    targets = [v[i] if i != IGNORE else None for i in enc.y[0].tolist()]
+    assert targets[:7] == [None, None, None, None, "1", "239", EOS]
+    assert enc.digits.tolist() == [4, 1]
+    assert [v[i] if i != IGNORE else None for i in enc.y[1].tolist()][:4] == [None, None, None, "15"]
+
+
+def test_exact_match_is_greedy_correctness():
+    """A model that copies the targets is 100% correct; perturbing one answer token breaks that row only."""
+    task = AdditionTask(split_digits, 2)
+    data = task.encode([(12, 34), (5, 6), (99, 1)])
+
+    class Oracle(torch.nn.Module):
+        def __init__(self, y, flip=None):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+            self.y, self.flip = y, flip
+
+        def forward(self, x):
+            logits = torch.zeros(*x.shape, len(task.vocab))
+            y = self.y.clone()
+            y[y == IGNORE] = 0
+            if self.flip is not None:
+                y[self.flip] = (y[self.flip] + 1) % len(task.vocab)
+            return logits.scatter(-1, y.unsqueeze(-1), 1.0)
+
+    assert exact_match(Oracle(data.y), data).tolist() == [True, True, True]
+    answer_pos = (data.y[1] != IGNORE).nonzero()[0].item()
+    assert exact_match(Oracle(data.y, flip=(1, answer_pos)), data).tolist() == [True, False, True]
+    assert accuracy_by_digits(torch.tensor([True, False, True]), data.digits) == {1: 0.0, 2: 1.0}
+
+
+def test_gpt2_task_vocabulary_covers_every_sum(gpt2):
+    task = AdditionTask(gpt2_splitter(gpt2), 2)
+    assert all(p in task.index for n in range(200) for p in gpt2_splitter(gpt2)(n))
+    assert len(task.vocab) == 4 + 200  # 0..199 are all single GPT-2 tokens
+
+
+def test_quick_preset_runs_end_to_end(gpt2, tmp_path):
+    from papercraft.runner import run_entry
+
+    run_dir, result = run_entry("integer-tokenization", preset="quick", out=tmp_path)
+    assert result["verdict"] in ("reproduced", "not reproduced", "inconclusive")
+    exp = result["experiments"]["analysis-and-addition"]
+    assert exp["numbers"]["gpt2_single_token_integers"] == 907  # below 10,000: 10 + 90 + 719 + 88
+    assert set(exp["numbers"]["addition"]) == {"gpt2", "digits", "chunks3"}
+    for plot in exp["plots"]:
+        assert (run_dir / plot["path"]).is_file()
