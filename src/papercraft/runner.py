@@ -174,8 +174,28 @@ def machine_description(device: Any) -> dict[str, Any]:
     return info
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and its finished children, in seconds.
+
+    Recorded beside the wall time: on a shared machine the wall time is inflated by other work,
+    while the CPU time mostly is not, so the two together say what a run costs.
+    """
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _load_average() -> list[float] | None:
+    """The 1/5/15-minute load averages at the end of the run (how busy the machine was)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def choose_run_dir(entry: Entry, preset: str, seed: int, out: Path | None, resume: bool) -> Path:
@@ -216,7 +236,7 @@ def run_entry(entry_id: str, *, preset: str = "quick", seed: int = 0, device: st
         dist.broadcast_object_list(chosen, src=0)
         run_dir = Path(chosen[0])
     run_dir.mkdir(parents=True, exist_ok=True)
-    started_at, started = _now(), time.perf_counter()
+    started_at, started, cpu_started = _now(), time.perf_counter(), cpu_seconds()
     experiment_results: dict[str, Any] = {}
     all_criteria = []
     for experiment in selected:
@@ -267,6 +287,8 @@ def run_entry(entry_id: str, *, preset: str = "quick", seed: int = 0, device: st
         "started_at": started_at,
         "finished_at": _now(),
         "wall_s": round(time.perf_counter() - started, 2),
+        "cpu_s": round(cpu_seconds() - cpu_started, 2),
+        "load_average": _load_average(),
         "machine": machine_description(torch_device),
         "world_size": distributed.world_size(),
         "papercraft_version": __version__,
