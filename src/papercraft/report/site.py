@@ -460,6 +460,12 @@ def _run_facts(result: dict[str, Any], run_dir: Path, repo_root: Path, n_results
     ]
     for name, e in exps.items():
         rows.append((f"wall time of {name}", f"{fmt(e.get('wall_s'))} s of a {fmt(e.get('budget_s'))} s budget"))
+    if result.get("cpu_s") is not None:
+        rows.append(("CPU time (user + system)", f"{fmt(result.get('cpu_s'))} s"))
+    if result.get("load_average"):
+        rows.append(("load average at the end (1/5/15 min)",
+                     " / ".join(fmt(x) for x in result["load_average"])
+                     + " — above the core count, other work slowed this run and its wall time"))
     rows += [
         ("machine", machine_text),
         ("torch", machine.get("torch", "—")),
