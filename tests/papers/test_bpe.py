@@ -466,6 +466,12 @@ def test_corrupted_vocab_merges_give_a_clear_error(trained, tmp_path):
         Tokenizer.load(tmp_path / "nowhere")
 
 
+def test_encode_rejects_non_text(gpt2):
+    for bad in (b"bytes", None, 12):
+        with pytest.raises(TypeError, match="expects a str"):
+            gpt2.encode(bad)
+
+
 def test_constructor_rejects_colliding_ids():
     ranks = {bytes([b]): i for i, b in enumerate(byte_order())}
     with pytest.raises(VocabularyError, match="already the id"):

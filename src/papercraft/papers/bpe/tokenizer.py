@@ -391,13 +391,15 @@ class Tokenizer:
         user text that happens to contain ``<|endoftext|>`` must not silently end a document. Pass
         ``disallowed_special=()`` to encode such text as ordinary characters.
         """
+        if not isinstance(text, str):
+            raise TypeError(f"encode expects a str, got {type(text).__name__}")
         allowed = set(self.special_tokens) if allowed_special == "all" else set(allowed_special)
         unknown = allowed - set(self.special_tokens)
         if unknown:
             raise ValueError(f"allowed_special names {sorted(unknown)}, which are not special tokens of {self.name} "
                              f"(its special tokens: {sorted(self.special_tokens)})")
         disallowed = set(self.special_tokens) - allowed if disallowed_special == "all" else set(disallowed_special)
-        text = fix_surrogates(text) if isinstance(text, str) else text
+        text = fix_surrogates(text)
         if disallowed:
             found = regex.search("|".join(regex.escape(s) for s in disallowed), text)
             if found:
