@@ -120,7 +120,7 @@ def sweep(gpt2, oracle) -> None:
     for c in differ:
         new = unicodedata.category(chr(c)) == "Cn" and letter_or_number.match(chr(c))
         kinds["unassigned in Python's Unicode 14 and a letter/number to regex" if new else "other"] += 1
-    print(f"\nsweep: {len(points):,} code points in 0.{len(points)}... probes, {time.perf_counter() - t0:.0f} s: "
+    print(f"\nsweep: {len(points):,} code points c, each encoded as '.c's\\n' by both, {time.perf_counter() - t0:.0f} s: "
           f"{len(differ):,} differ; {kinds}")
     if differ:
         print(f"  first differing code points: {[hex(c) for c in differ[:8]]}")
