@@ -110,7 +110,7 @@ ENTRIES: tuple[Entry, ...] = (
             P("AdamW vs Adam+L2 basin of good (lr, wd)", "decoupled (axis-aligned) vs diagonal", "AdamW Fig. 2"),
             P("Schedule-Free AdamW vs cosine AdamW", "matches or beats at equal budget", "Schedule-Free Fig. 1, 3"),
         ),
-        status="verified",
+        status="reproduced",
         implements=(
             "SGD (momentum, dampening, Nesterov, L2 weight decay)",
             "Adam with L2 weight decay (AdamW paper Algorithm 2 line 6) and AdamW (line 12, decoupled)",
@@ -161,7 +161,7 @@ ENTRIES: tuple[Entry, ...] = (
         claim="The one-cycle policy with a large maximum learning rate reaches a target accuracy in several "
               "times fewer iterations than a piecewise-constant schedule.",
         paper_numbers=(P("iterations to 92% test accuracy, ResNet-56 CIFAR-10", "≈10k (one-cycle) vs ≈80k (step)", "Fig. 1a"),),
-        status="verified",
+        status="reproduced",
         implements=(
             "the one-cycle policy (lr up then down, momentum inversely, final annihilation; two- and three-phase, "
             "linear or cosine), equal to torch's OneCycleLR",
@@ -170,6 +170,8 @@ ENTRIES: tuple[Entry, ...] = (
         deviations=(
             "Fashion-MNIST (a 10k-image subset) and an MLP with BatchNorm instead of ResNet-56 on CIFAR-10",
             "iterations to target measured on a √2 ladder of budgets (each schedule's shortest budget that reaches it)",
+            "the target accuracy is the piecewise-constant schedule's final accuracy after 16 epochs minus 0.5 "
+            "points (the paper's 92% played that role for ResNet-56)",
         ),
         headline="speedup",
         builds_on=("optimizers",),
