@@ -163,6 +163,38 @@ def _curves(path, runs: dict[str, list[dict[str, Any]]], steps: int) -> None:
     plt.close(fig)
 
 
+def _reading_notes(grids: dict[str, np.ndarray], lrs: list[float], wds: dict[str, list[float]],
+                   numbers: dict[str, Any]) -> list[str]:
+    """What the measured grids and runs say, in words computed from the numbers."""
+    notes = []
+    slopes = ", ".join(f"{name} {numbers[f'slope_{name}']:+.2f}" for name in grids)
+    notes.append(f"Measured coupling slopes (−1 diagonal, 0 axis-aligned): {slopes}.")
+    helped = {name: int(np.sum(grid[:, 0] - grid.min(axis=1) > GOOD_REGION_TAU)) for name, grid in grids.items()}
+    notes.append("Rows (learning rates) where some weight decay beat the smallest one by more than "
+                 f"{GOOD_REGION_TAU * 100:g} points: " + ", ".join(f"{k} {v}/{len(lrs)}" for k, v in helped.items())
+                 + ". Where this is low, the 'good region' is bounded by too much decay rather than centred on an "
+                 "optimum: at this budget the grid measures where decay starts to hurt.")
+    slope_w = numbers["slope_adamw"]
+    if slope_w > ADAMW_MAX_ABS_SLOPE:
+        notes.append("With the paper's λ (decay independent of α), AdamW tolerates more decay at larger learning "
+                     "rates: a likely reason is that the weights settle where α-sized Adam steps balance λ-sized "
+                     "decay (|θ| ∝ α/λ), so the usable λ grows with α in a run too short to reach any other regime.")
+    if abs(numbers["slope_adam-l2"]) < abs(L2_MAX_SLOPE):
+        notes.append("Adam+L2's boundary sits at the same λ for every learning rate: a likely reason is that "
+                     "Adam's normalized step drives it towards the minimizer of the L2-regularized loss whatever "
+                     "the learning rate, so λ, not α·λ, sets how much decay hurts.")
+    if "slope_adamw-torch" in numbers:
+        notes.append(f"With torch's parameterization (decay lr·wd per step) AdamW's slope is "
+                     f"{numbers['slope_adamw-torch']:+.2f}: the criterion is stated for the paper's λ, so this is "
+                     "reported beside it and does not enter the verdict.")
+    half_cos, half_sf = numbers.get("b_cosine_error_at_half"), numbers.get("b_sf_error_at_half")
+    if half_cos is not None and half_sf is not None:
+        notes.append(f"(b) Half-way through the budget, Schedule-Free AdamW's test error was {half_sf * 100:.2f}% "
+                     f"against {half_cos * 100:.2f}% for cosine AdamW, whose schedule had not yet annealed: the "
+                     "schedule-free average is usable at any time, the cosine run only at its planned end.")
+    return notes
+
+
 def run(ctx: Any) -> Outcome:
     """Run (a) the lr × wd grids and (b) Schedule-Free AdamW vs cosine AdamW."""
     with torch_threads(int(ctx.params["threads"])):
@@ -280,6 +312,7 @@ def _run(ctx: Any) -> Outcome:
         f"its lr from {list(p['sf_lr_factors'])}×{lr_cos:g} (chosen: {lr_sf:g}), and is evaluated at its average x.",
         "The grid uses one seed; one cell's seed noise is about the spread of the (b) seeds.",
     ]
+    notes += _reading_notes(grids, lrs, wds, numbers)
     return Outcome(numbers=numbers, criteria=criteria,
                    plots=[Plot("lr_wd_heatmaps.png", "(a) final test error (%) over learning rate × weight decay for "
                                "Adam+L2, AdamW with the paper's λ and (if run) AdamW with torch's weight_decay; "
