@@ -249,9 +249,10 @@ def _pattern_plot(ctx, stats) -> Plot:
 def _accuracy_plot(ctx, results, max_digits) -> Plot:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    digits = list(range(1, max_digits + 1))
+    # Only digit counts present in the held-out set (two 1-digit operands never are: see the notes).
+    digits = [d for d in range(1, max_digits + 1) if all(d in r["by_digits"] for rs in results.values() for r in rs.values())]
     for i, name in enumerate(SCHEMES):
-        per_seed = [[r["by_digits"].get(d, float("nan")) for d in digits] for r in results[name].values()]
+        per_seed = [[r["by_digits"][d] for d in digits] for r in results[name].values()]
         mean = [statistics.mean(col) for col in zip(*per_seed)]
         spread = [statistics.pstdev(col) for col in zip(*per_seed)]
         ax.errorbar([d + (i - 1) * 0.06 for d in digits], mean, yerr=spread, marker="o", capsize=3, label=SCHEME_LABELS[name])
