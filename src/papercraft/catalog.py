@@ -969,7 +969,7 @@ ENTRIES: tuple[Entry, ...] = (
         claim="Byte-level BPE encodes any text with no unknown tokens, and its compression improves with "
               "vocabulary size.",
         paper_numbers=(P("GPT-2 vocabulary size", "50,257", "GPT-2 §2.2"),),
-        status="verified",
+        status="reproduced",
         implements=("GPT-2's byte↔unicode table and pre-tokenization pattern (and the cl100k pattern)",
                     "rank-based BPE encoder with a pre-token cache (heap merge for long pieces)",
                     "decoding with invalid UTF-8 replaced, special tokens (rejected unless allowed)",
