@@ -973,7 +973,9 @@ ENTRIES: tuple[Entry, ...] = (
         implements=("GPT-2's byte↔unicode table and pre-tokenization pattern (and the cl100k pattern)",
                     "rank-based BPE encoder with a pre-token cache (heap merge for long pieces)",
                     "decoding with invalid UTF-8 replaced, special tokens (rejected unless allowed)",
-                    "BPE trainer with incremental pair counts and a lazy max-heap",
+                    "BPE trainer with incremental pair counts and a lazy max-heap; its merges equal HF tokenizers' "
+                    "byte-level trainer's merge for merge (both break count ties by the smaller pair of ids, bytes in "
+                    "GPT-2's order), so there is no tie-break difference to explain",
                     "tiktoken rank files and vocab.json/merges.txt, both ways, with clear errors on corrupt files",
                     "GPT-2's real vocabulary (`papercraft data get gpt2-bpe`)", "`papercraft bpe train|encode|decode`"),
         deviations=("Pre-tokenization uses the `regex` package's Unicode tables (Unicode 17); tiktoken's Rust tables are "
