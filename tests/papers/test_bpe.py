@@ -478,6 +478,9 @@ def test_constructor_rejects_colliding_ids():
         Tokenizer(ranks, {ENDOFTEXT: 5})
     with pytest.raises(ValueError, match="pattern"):
         Tokenizer(ranks, pattern="(unclosed")
+    for bad in (-1, 10**12, "7", True):
+        with pytest.raises(VocabularyError, match="must be an int"):
+            Tokenizer(ranks, {ENDOFTEXT: bad})
 
 
 def teardown_module(module) -> None:

@@ -209,6 +209,7 @@ def bpe_merge_heap(piece: bytes, ranks: Mapping[bytes, int]) -> list[int]:
     return out
 
 
+MAX_VOCAB = 10_000_000  # ids above this are taken for corruption, not a vocabulary
 LONG_PIECE = 128  # bytes; above this the heap version is used (they agree: tests/papers/test_bpe.py)
 
 
@@ -244,11 +245,12 @@ class Tokenizer:
         if missing:
             raise VocabularyError(f"{name}: the vocabulary lacks {len(missing)} of the 256 single bytes "
                                   f"(e.g. {bytes(missing[:3])!r}); byte-level BPE needs all of them")
+        for token, rank in [*self.ranks.items(), *self.special_tokens.items()]:
+            if not isinstance(rank, int) or isinstance(rank, bool) or not 0 <= rank < MAX_VOCAB:
+                raise VocabularyError(f"{name}: the id of {token!r} must be an int in [0, {MAX_VOCAB:,}), got {rank!r}")
         self.vocab_size = max([*self.ranks.values(), *self.special_tokens.values()]) + 1
         decoder: list[bytes | None] = [None] * self.vocab_size
         for token, rank in self.ranks.items():
-            if not isinstance(rank, int) or rank < 0:
-                raise VocabularyError(f"{name}: rank of {token!r} must be a non-negative int, got {rank!r}")
             if decoder[rank] is not None:
                 raise VocabularyError(f"{name}: rank {rank} is given to both {decoder[rank]!r} and {token!r}")
             decoder[rank] = token
