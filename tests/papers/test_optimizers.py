@@ -268,6 +268,22 @@ def test_resumed_schedule_continues_exactly(name: str, kw: dict) -> None:
     assert first + lrs_of(s3, o3, 23) == full
 
 
+def test_schedule_spec_strings_name_a_schedule_and_its_arguments() -> None:
+    from papercraft.papers.optimizers import parse_schedule_spec
+
+    assert parse_schedule_spec("piecewise-constant:milestones=[10, 30],factor=0.5") == (
+        "piecewise-constant", {"milestones": [10, 30], "factor": 0.5})
+    assert parse_schedule_spec("one-cycle:max_lr=1,anneal=linear,three_phase=true") == (
+        "one-cycle", {"max_lr": 1, "anneal": "linear", "three_phase": True})
+    assert parse_schedule_spec("constant") == ("constant", {})
+    o1, o2 = fresh_opt(), fresh_opt()
+    from_spec = lrs_of(make_schedule("cosine:warmup_steps=5", o1, total_steps=30), o1, 30)
+    direct = lrs_of(WarmupCosine(o2, total_steps=30, warmup_steps=5), o2, 30)
+    assert from_spec == direct
+    with pytest.raises(ValueError, match="KEY=VALUE"):
+        parse_schedule_spec("cosine:warmup_steps")
+
+
 def test_make_schedule_rejects_unknown_names_and_arguments() -> None:
     with pytest.raises(ValueError, match="unknown schedule 'cosin'"):
         make_schedule("cosin", fresh_opt())

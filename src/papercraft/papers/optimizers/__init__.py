@@ -23,8 +23,10 @@ from papercraft.papers.optimizers.schedules import (
     PiecewiseConstant,
     WarmupCosine,
     make_schedule,
+    parse_schedule_spec,
 )
 from papercraft.papers.optimizers.sgd import SGD
 
 __all__ = ["SGD", "Adam", "AdamW", "ScheduleFreeSGD", "ScheduleFreeAdamW", "paper_weight_decay", "Constant",
-           "LinearWarmup", "WarmupCosine", "PiecewiseConstant", "MultiplierSchedule", "SCHEDULES", "make_schedule"]
+           "LinearWarmup", "WarmupCosine", "PiecewiseConstant", "MultiplierSchedule", "SCHEDULES", "make_schedule",
+           "parse_schedule_spec"]

@@ -126,11 +126,47 @@ SCHEDULES: dict[str, str] = {
 """Schedules by name, as ``module:class`` so that naming one does not import the others' papers."""
 
 
+def parse_schedule_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """Split a schedule spec string, as a preset or ``--set schedule=...`` gives it, into name and arguments.
+
+    ``"cosine:total_steps=1000,warmup_steps=50"`` → ``("cosine", {"total_steps": 1000, "warmup_steps": 50})``.
+    Values are read as JSON where they parse (numbers, booleans, lists such as ``milestones=[10,20]``),
+    else kept as strings (``anneal=linear``).
+    """
+    import json
+
+    name, _, rest = spec.strip().partition(":")
+    kwargs: dict[str, Any] = {}
+    depth, item, items = 0, "", []
+    for ch in rest:  # split on commas outside brackets, so that lists may hold commas
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "," and depth == 0:
+            items.append(item)
+            item = ""
+        else:
+            item += ch
+    items.append(item)
+    for entry in filter(None, (i.strip() for i in items)):
+        key, sep, raw = entry.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"schedule spec {spec!r}: expected KEY=VALUE after the name, got {entry!r}")
+        try:
+            kwargs[key.strip()] = json.loads(raw)
+        except ValueError:
+            kwargs[key.strip()] = raw.strip()
+    return name, kwargs
+
+
 def make_schedule(name: str, optimizer: torch.optim.Optimizer, **kwargs: Any) -> LRScheduler:
     """Build the schedule called ``name`` (a key of :data:`SCHEDULES`) over ``optimizer``.
 
-    Example: ``make_schedule("cosine", opt, total_steps=1000, warmup_steps=50)``.
+    Example: ``make_schedule("cosine", opt, total_steps=1000, warmup_steps=50)``. ``name`` may also be
+    a spec string with arguments (:func:`parse_schedule_spec`), ``"cosine:warmup_steps=50"``; keyword
+    arguments given here fill in what the spec leaves out (e.g. ``total_steps`` from the run length).
     """
+    name, spec_kwargs = parse_schedule_spec(name)
+    kwargs = {**kwargs, **spec_kwargs}
     if name not in SCHEDULES:
         raise ValueError(f"unknown schedule {name!r}; expected one of {', '.join(sorted(SCHEDULES))}")
     module_name, _, class_name = SCHEDULES[name].partition(":")

@@ -32,7 +32,6 @@ within 1.5× of the minimum.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
