@@ -86,6 +86,7 @@ class AlexNetConfig:
     pooled_size: int = 6
     fc_width: int = 4096
     dropout: float = 0.5  # §4.2
+    batch_norm: bool = False  # not in the paper (it predates BN); for small variants trained briefly
 
     def __post_init__(self) -> None:
         if len(self.widths) != 5 or len(self.groups) != 5:
@@ -111,14 +112,16 @@ class AlexNet(nn.Module):
         w, g = c.widths, c.groups
         pool = lambda: nn.MaxPool2d(c.pool[0], stride=c.pool[1], ceil_mode=c.ceil_mode)  # noqa: E731
         norm = lambda: [LocalResponseNorm(5, 1e-4, 0.75, 2.0)] if c.lrn else []  # noqa: E731
+        bn = lambda n: [nn.BatchNorm2d(n)] if c.batch_norm else []  # noqa: E731
         k1, s1, p1 = c.conv1
         k2, s2, p2 = c.conv2
         self.features = nn.Sequential(
-            nn.Conv2d(c.in_channels, w[0], k1, stride=s1, padding=p1, groups=g[0]), nn.ReLU(inplace=True), *norm(), pool(),
-            nn.Conv2d(w[0], w[1], k2, stride=s2, padding=p2, groups=g[1]), nn.ReLU(inplace=True), *norm(), pool(),
-            nn.Conv2d(w[1], w[2], 3, padding=1, groups=g[2]), nn.ReLU(inplace=True),
-            nn.Conv2d(w[2], w[3], 3, padding=1, groups=g[3]), nn.ReLU(inplace=True),
-            nn.Conv2d(w[3], w[4], 3, padding=1, groups=g[4]), nn.ReLU(inplace=True), pool(),
+            nn.Conv2d(c.in_channels, w[0], k1, stride=s1, padding=p1, groups=g[0]), *bn(w[0]), nn.ReLU(inplace=True),
+            *norm(), pool(),
+            nn.Conv2d(w[0], w[1], k2, stride=s2, padding=p2, groups=g[1]), *bn(w[1]), nn.ReLU(inplace=True), *norm(), pool(),
+            nn.Conv2d(w[1], w[2], 3, padding=1, groups=g[2]), *bn(w[2]), nn.ReLU(inplace=True),
+            nn.Conv2d(w[2], w[3], 3, padding=1, groups=g[3]), *bn(w[3]), nn.ReLU(inplace=True),
+            nn.Conv2d(w[3], w[4], 3, padding=1, groups=g[4]), *bn(w[4]), nn.ReLU(inplace=True), pool(),
         )
         self.avgpool = nn.AdaptiveAvgPool2d(c.pooled_size)
         self.classifier = nn.Sequential(
@@ -166,7 +169,6 @@ def alexnet_small(num_classes: int = 10, in_channels: int = 1) -> AlexNet:
                                  groups=(1, 1, 1, 1, 1), conv1=(5, 1, 2), conv2=(5, 1, 2), pooled_size=3, fc_width=256))
 
 
-_FEATURE_CONVS = ("conv1", "conv2", "conv3", "conv4", "conv5")
 
 
 def from_torchvision_state_dict(state: Mapping[str, torch.Tensor], config: AlexNetConfig = TORCHVISION_ALEXNET) -> dict[str, torch.Tensor]:
@@ -189,7 +191,9 @@ def from_torchvision_state_dict(state: Mapping[str, torch.Tensor], config: AlexN
 
 
 def _conv_indices(config: AlexNetConfig) -> tuple[int, ...]:
-    """Positions of the five convolutions in ``AlexNet.features`` for ``config``."""
+    """Positions of the five convolutions in ``AlexNet.features`` for ``config`` (without BatchNorm)."""
+    if config.batch_norm:
+        raise ValueError("torchvision's AlexNet has no BatchNorm; convert into a config with batch_norm=False")
     extra = 1 if config.lrn else 0
     c1 = 0
     c2 = c1 + 3 + extra  # conv, relu, [lrn], pool

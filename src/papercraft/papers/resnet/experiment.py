@@ -139,7 +139,7 @@ def run(ctx: RunContext) -> Outcome:
     plots = [plot_curves(ctx, runs, depths, seeds)]
     notes = [
         f"{p['n_train']} training / {p['n_test']} test images (balanced subsets), {p['epochs']} epochs of batch "
-        f"{p['batch_size']}, stage widths {p['width']}/{2 * p['width']}/{4 * p['width']} (paper: 16/32/64), "
+        f"{p['batch_size']} at learning rate {p['lr']} (÷10 at 50% and 75%), stage widths {p['width']}/{2 * p['width']}/{4 * p['width']} (paper: 16/32/64), "
         f"seeds {seeds}, torch threads {p['torch_threads']}.",
         "Training error is measured at the end in eval mode on the whole training subset; the curves show the "
         "per-batch training error (thin) and the test error (bold) as in the paper's Fig. 6.",
