@@ -294,3 +294,13 @@ def test_quick_preset_runs_end_to_end(tmp_path):
     assert len(exp["tables"][0]["rows"]) == 5
     assert exp["numbers"]["lenet5_params_paper"] == 60_000
     assert (tmp_path / "historical-table" / "accuracy_vs_compute.png").stat().st_size > 0
+
+
+def test_alexnet_batch_norm_option_and_converter_refusal():
+    from dataclasses import replace
+
+    config = replace(TORCHVISION_ALEXNET, batch_norm=True)
+    model = _meta(AlexNet, config)
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in model.features) == 5
+    with pytest.raises(ValueError, match="no BatchNorm"):
+        alexnet_from_torchvision({}, config)
