@@ -215,11 +215,12 @@ def decide_better(interval: dict[str, float]) -> bool | None:
 # trained and scored by exactly the same code.
 
 
-def batch_loss(model, batch: tuple[Tensor, Tensor], smoothing: float = 0.0) -> tuple[Tensor, dict[str, float]]:
+def batch_loss(model, batch: tuple[Tensor, Tensor], criterion=None) -> tuple[Tensor, dict[str, float]]:
     """Teacher-forced loss of ``model(src, tgt_in) -> logits`` on one ``(src, tgt)`` batch.
 
-    ``smoothing`` > 0 uses label smoothing (the Transformer's §5.4); the logged ``nll`` is always the
-    plain cross-entropy, comparable across models.
+    ``criterion(logits [N, V], target [N]) -> loss`` replaces the plain cross-entropy (the Transformer
+    passes its label-smoothed loss, §5.4; it must skip ``<pad>`` targets). The logged ``nll`` is always
+    the plain cross-entropy, comparable across models.
     """
     import torch.nn.functional as F
 
@@ -227,8 +228,7 @@ def batch_loss(model, batch: tuple[Tensor, Tensor], smoothing: float = 0.0) -> t
     logits = model(src, tgt[:, :-1])
     flat_logits, flat_target = logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1)
     nll = F.cross_entropy(flat_logits, flat_target, ignore_index=PAD_ID)
-    loss = nll if smoothing == 0.0 else F.cross_entropy(flat_logits, flat_target, ignore_index=PAD_ID,
-                                                         label_smoothing=smoothing)
+    loss = nll if criterion is None else criterion(flat_logits, flat_target)
     return loss, {"nll": float(nll.detach()), "tokens": float((flat_target != PAD_ID).sum())}
 
 
@@ -344,7 +344,7 @@ class TrainingClock:
 
 
 def train_translation_model(model, data: TranslationData, *, optimizer, out_dir, max_steps: int,
-                            seconds: float | None, batch_size: int, seed: int, smoothing: float = 0.0,
+                            seconds: float | None, batch_size: int, seed: int, criterion=None,
                             scheduler=None, eval_every: int = 50, grad_clip: float | None = 5.0,
                             device="cpu", resume: bool = False, identity: dict | None = None, desc: str = "train"):
     """Train on ``data``'s training split with the papercraft Trainer until ``max_steps`` or ``seconds``
@@ -355,7 +355,7 @@ def train_translation_model(model, data: TranslationData, *, optimizer, out_dir,
     check_every = 5 if eval_every >= 5 else max(eval_every, 1)
     clock = TrainingClock(data, seconds, valid_every=max(eval_every // check_every, 1))
     batches = TensorBatches(data.src["train"], data.tgt["train"], batch_size=batch_size, seed=seed)
-    trainer = Trainer(model, optimizer, lambda m, b: batch_loss(m, b, smoothing), batches,
+    trainer = Trainer(model, optimizer, lambda m, b: batch_loss(m, b, criterion), batches,
                       TrainConfig(max_steps=max_steps, eval_every=check_every, log_every=10, grad_clip=grad_clip,
                                   desc=desc, unit="tokens"),
                       out_dir=out_dir, scheduler=scheduler, evaluate=clock.evaluate, stop_when=clock.stop_when,

@@ -25,6 +25,7 @@ from papercraft.papers.seq2seq.experiment import _set_threads, seq2seq_translate
 from papercraft.papers.seq2seq.translation import (
     BOS_ID,
     EOS_ID,
+    PAD_ID,
     TranslationData,
     bleu,
     decide_better,
@@ -35,7 +36,12 @@ from papercraft.papers.seq2seq.translation import (
     train_translation_model,
     translate_split,
 )
-from papercraft.papers.transformer.model import Transformer, TransformerConfig, noam_scheduler
+from papercraft.papers.transformer.model import (
+    Transformer,
+    TransformerConfig,
+    label_smoothed_cross_entropy,
+    noam_scheduler,
+)
 from papercraft.results import Criterion, Outcome, Plot, Table
 
 
@@ -51,7 +57,9 @@ def train_transformer(ctx, data: TranslationData, p: dict, *, seconds: float | N
     result, clock = train_translation_model(
         model, data, optimizer=optimizer, scheduler=scheduler, out_dir=ctx.subdir("transformer"),
         max_steps=p["max_steps"], seconds=seconds, batch_size=p["batch_size"], seed=ctx.seed,
-        smoothing=p["label_smoothing"], eval_every=p["eval_every"], grad_clip=None, device=ctx.device,
+        criterion=lambda logits, target: label_smoothed_cross_entropy(
+            logits, target, smoothing=p["label_smoothing"], ignore_index=PAD_ID),
+        eval_every=p["eval_every"], grad_clip=None, device=ctx.device,
         resume=ctx.resume, identity={"entry": "transformer", "arm": "transformer", **p}, desc="transformer")
     return model, result, clock
 
