@@ -1,7 +1,11 @@
 """transformer — Vaswani et al. 2017, "Attention Is All You Need" (arXiv 1706.03762).
 
-``attention`` holds the building blocks later papers import (scaled dot-product attention,
-multi-head attention, KV cache, positions).
+- :mod:`.attention`: the building blocks later papers import (scaled dot-product attention,
+  multi-head attention, KV cache, sinusoidal and learned positions), re-exported here;
+- :mod:`.model`: ``TransformerConfig``, ``EncoderLayer``, ``DecoderLayer``, ``Encoder``, ``Decoder``,
+  ``Transformer``, label smoothing and the warm-up schedule (import them from ``.model``: this package
+  stays light so that importing attention does not pull in the normalization and seq2seq entries);
+- :mod:`.experiment`: the Transformer against the seq2seq baseline at the same training time.
 """
 
 from papercraft.papers.transformer.attention import (
