@@ -1040,7 +1040,7 @@ ENTRIES: tuple[Entry, ...] = (
               "with consistent digit tokenization.",
         paper_numbers=(P("GPT-2 single-token integers below 1000", "all of them, but irregular above", "blog"),),
         builds_on=("bpe", "gpt"),
-        status="verified",
+        status="reproduced",
         implements=("analysis of how a tokenizer splits the integers 0-99,999: single-token integers, tokens per "
                     "number, split patterns and their consistency per digit count",
                     "GPT-2's real vocabulary (bare and after a space), single digits, right-aligned 3-digit chunks",
