@@ -137,11 +137,11 @@ def classification_data(corpus: AustenCorpus, length: int, labels_per_class: int
 
 
 def finetune(ctx: Any, name: str, gpt: GPT, data: tuple[torch.Tensor, ...], n_classes: int, *, steps: int,
-             batch_size: int, lr: float, lm_weight: float, seed: int) -> dict[str, float]:
+             batch_size: int, lr: float, lm_weight: float, seed: int, pool: str = "last") -> dict[str, float]:
     """GPT-1 §3.2 fine-tuning of ``gpt`` (pre-trained or fresh) as a passage classifier."""
     x_train, y_train, x_test, y_test = data
     torch.manual_seed(seed)
-    clf = GPTClassifier(gpt, n_classes, dropout=0.1)
+    clf = GPTClassifier(gpt, n_classes, dropout=0.1, pool=pool)
     optimizer = torch.optim.AdamW(clf.parameters(), lr=lr, weight_decay=0.01)
     scheduler = warmup_cosine(optimizer, steps, warmup=max(1, steps // 10), floor=0.0)
 

@@ -290,12 +290,15 @@ class GPTClassifier(nn.Module):
     """GPT-1 §3.2: a linear layer on the final hidden state of each input's last token.
 
     ``forward(idx, lengths)`` -> class logits ``[B, n_classes]``; ``loss`` adds the auxiliary LM
-    objective (Eq. 3: ``L3 = L2 + lambda * L1``).
+    objective (Eq. 3: ``L3 = L2 + lambda * L1``). ``pool="mean"`` (not GPT-1's choice) averages the
+    final hidden states over the sequence instead of taking the last token's.
     """
 
-    def __init__(self, gpt: GPT, n_classes: int, dropout: float = 0.1) -> None:
+    def __init__(self, gpt: GPT, n_classes: int, dropout: float = 0.1, pool: str = "last") -> None:
         super().__init__()
-        self.gpt, self.n_classes = gpt, n_classes
+        if pool not in ("last", "mean"):
+            raise ValueError(f"pool must be 'last' or 'mean', got {pool!r}")
+        self.gpt, self.n_classes, self.pool = gpt, n_classes, pool
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(gpt.cfg.d_model, n_classes)
         nn.init.normal_(self.head.weight, std=0.02)
@@ -309,7 +312,11 @@ class GPTClassifier(nn.Module):
         """Class logits ``[B, n_classes]`` and the hidden states ``[B, T, d]`` (for the LM loss)."""
         h = self.gpt.hidden_states(idx)
         last = (lengths - 1) if lengths is not None else torch.full((idx.shape[0],), idx.shape[1] - 1, device=idx.device)
-        pooled = h[torch.arange(idx.shape[0], device=idx.device), last]  # h_l^m of the last token
+        if self.pool == "mean":
+            keep = (torch.arange(idx.shape[1], device=idx.device)[None] <= last[:, None]).to(h.dtype)  # [B, T]
+            pooled = (h * keep[..., None]).sum(1) / keep.sum(1, keepdim=True)
+        else:
+            pooled = h[torch.arange(idx.shape[0], device=idx.device), last]  # h_l^m of the last token
         return self.head(self.drop(pooled)), h
 
     def loss(self, idx: Tensor, labels: Tensor, lm_weight: float = 0.5, lengths: Tensor | None = None) -> tuple[Tensor, Tensor]:
