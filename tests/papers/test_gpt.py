@@ -248,7 +248,7 @@ def test_bad_inputs_raise():
 def test_quick_preset_runs_end_to_end_and_generate_cli(tmp_path, capsys):
     import argparse
 
-    from papercraft.errors import CheckpointError, DataMissingError
+    from papercraft.errors import CheckpointError, DataMissingError, UsageError
     from papercraft.papers.gpt import cli
     from papercraft.runner import run_entry
 
@@ -271,7 +271,11 @@ def test_quick_preset_runs_end_to_end_and_generate_cli(tmp_path, capsys):
     args = parser.parse_args(["generate", str(run_dir), "--prompt", "It was", "--max-new-tokens", "5", "--seed", "1"])
     assert cli.main(args) == 0
     text = capsys.readouterr().out
+    too_long = parser.parse_args(["generate", str(run_dir), "--max-new-tokens", "1000"])
+    with pytest.raises(UsageError, match="context"):
+        cli.main(too_long)
     assert text.startswith("It was") and len(text) > len("It was")
-    bad = parser.parse_args(["generate", str(tmp_path), "--prompt", "x"])
+    (tmp_path / "empty").mkdir()
+    bad = parser.parse_args(["generate", str(tmp_path / "empty"), "--prompt", "x"])
     with pytest.raises(CheckpointError, match="no trained GPT checkpoint"):
         cli.main(bad)
