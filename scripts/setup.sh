@@ -38,10 +38,10 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 pip() { .venv/bin/python -m pip "$@"; }
-extras="nlp"
-[ "$with_tests" = 1 ] && extras="nlp,test"
-echo "==> installing papercraft[$extras] (torch pinned by constraints.txt)"
-PIP_DISABLE_PIP_VERSION_CHECK=1 pip install -q -c constraints.txt -e ".[$extras]"
+target="."
+[ "$with_tests" = 1 ] && target=".[test]"
+echo "==> installing papercraft from $target (torch pinned by constraints.txt)"
+PIP_DISABLE_PIP_VERSION_CHECK=1 pip install -q -c constraints.txt -e "$target"
 
 # Debian packages: the data sets come through `apt-get download`, which needs package lists; the
 # browser test needs chromium. Both need root; without it, `papercraft data get` says what to run.

@@ -29,7 +29,9 @@ from papercraft.errors import PapercraftError, UsageError
 
 # Subcommands contributed by entries: (module, help). Each module has add_parser(subparsers) and the
 # parser it registers sets `func`. Imported lazily so that `papercraft --help` stays fast.
-ENTRY_COMMANDS: tuple[tuple[str, str], ...] = ()
+ENTRY_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("papercraft.papers.bpe.cli", "byte-level BPE: train, encode, decode"),
+)
 
 
 class _Parser(argparse.ArgumentParser):
