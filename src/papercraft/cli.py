@@ -7,6 +7,8 @@
     papercraft report [--out DIR]        build the static HTML report
     papercraft data list | get NAME... | verify [NAME...]
     papercraft readme [--check]          regenerate (or check) the README's catalogue table
+    papercraft bpe train|encode|decode   GPT-2 byte-level BPE (the bpe entry)
+    papercraft generate CHECKPOINT       sample from a trained GPT (the gpt entry)
 
 Input errors (unknown ids, presets, options, data sets) print one line naming the valid choices and
 exit with status 2; other failures (missing data, corrupt checkpoints, diverged training) print one
@@ -27,10 +29,12 @@ from pathlib import Path
 from papercraft import __version__
 from papercraft.errors import PapercraftError, UsageError
 
-# Subcommands contributed by entries: (module, help). Each module has add_parser(subparsers) and the
-# parser it registers sets `func`. Imported lazily so that `papercraft --help` stays fast.
-ENTRY_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("papercraft.papers.bpe.cli", "byte-level BPE: train, encode, decode"),
+# Subcommands contributed by entries: (command, module, help). Each module has add_parser(subparsers),
+# and the parser it registers sets `func`. A module is imported only when its command is the one being
+# run (importing an entry can import torch, which would slow every other command down by seconds).
+ENTRY_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("bpe", "papercraft.papers.bpe.cli", "byte-level BPE tokenizer: train a vocabulary, encode, decode"),
+    ("generate", "papercraft.papers.gpt.cli", "continue a prompt with a trained GPT checkpoint"),
 )
 
 
@@ -81,7 +85,8 @@ def _add_run_options(parser: argparse.ArgumentParser, *, default_preset: str) ->
                         help="where to train: auto picks CUDA when available (default: auto)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The whole parser; entry subcommands are fully built only if ``argv`` names them."""
     parser = _Parser(
         prog="papercraft",
         description="The deep-learning reading list rebuilt from scratch in PyTorch: each paper implemented, "
@@ -159,8 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="exit 1 if the table is stale instead of rewriting it")
     p.set_defaults(func=cmd_readme)
 
-    for module_name, _help in ENTRY_COMMANDS:
-        importlib.import_module(module_name).add_parser(sub)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    for name, module_name, help_text in ENTRY_COMMANDS:
+        if name == command:
+            importlib.import_module(module_name).add_parser(sub)
+        else:  # listed in `papercraft --help`; the real parser is built when the command is used
+            sub.add_parser(name, help=help_text)
     return parser
 
 
@@ -372,7 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status (0 ok, 1 failure, 2 usage error, 130 interrupted)."""
     debug = os.environ.get("PAPERCRAFT_DEBUG") == "1"
     try:
-        parser = build_parser()
+        argv = list(sys.argv[1:] if argv is None else argv)
+        parser = build_parser(argv)
         args, extras = parser.parse_known_args(argv)
         if extras:
             raise _chosen_parser(parser, args).unknown_option(extras[0])

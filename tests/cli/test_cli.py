@@ -18,7 +18,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("argv", [[], ["list"], ["show"], ["run"], ["reproduce"], ["report"], ["data"],
-                                  ["data", "list"], ["data", "get"], ["data", "verify"], ["readme"]])
+                                  ["data", "list"], ["data", "get"], ["data", "verify"], ["readme"],
+                                  ["bpe"], ["bpe", "train"], ["bpe", "encode"], ["generate"]])
 def test_help_at_every_level(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([*argv, "--help"])

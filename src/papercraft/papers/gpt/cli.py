@@ -24,7 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                               description=__doc__.split("\n\n")[0])
     p.add_argument("path", type=Path, metavar="RUN_DIR", help="a `papercraft run gpt` run directory (or a model dir)")
     p.add_argument("--prompt", default="It was", help="text to continue (default: 'It was')")
-    p.add_argument("--max-new-tokens", type=int, default=100, metavar="N", help="tokens to add (default: 100)")
+    p.add_argument("--max-new-tokens", type=int, default=None, metavar="N",
+                   help="tokens to add (default: 100, or as many as fit in the model's context)")
     p.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default: 0.8)")
     p.add_argument("--top-k", type=int, default=40, metavar="K", help="keep the K most likely tokens (0: all)")
     p.add_argument("--top-p", type=float, default=None, metavar="P", help="nucleus sampling threshold")
@@ -68,7 +69,7 @@ def load_trained(model_dir: Path):
 def main(args: argparse.Namespace) -> int:
     import torch
 
-    if args.max_new_tokens < 0:
+    if args.max_new_tokens is not None and args.max_new_tokens < 0:
         raise UsageError(f"--max-new-tokens must be >= 0, got {args.max_new_tokens}")
     model_dir = find_model_dir(args.path)
     model, tokenizer = load_trained(model_dir)
@@ -76,6 +77,11 @@ def main(args: argparse.Namespace) -> int:
     if not ids:
         raise UsageError("--prompt must not be empty")
     room = model.cfg.max_length - len(ids)
+    if args.max_new_tokens is None:  # the default: 100, or what fits in the context
+        if room < 1:
+            raise UsageError(f"the model's context is {model.cfg.max_length} tokens and the prompt already has "
+                             f"{len(ids)}: shorten the prompt")
+        args.max_new_tokens = min(100, room)
     if room < args.max_new_tokens:
         raise UsageError(f"the model's context is {model.cfg.max_length} tokens; the prompt has {len(ids)}, so at most "
                          f"{max(room, 0)} new tokens fit (got --max-new-tokens {args.max_new_tokens})")
