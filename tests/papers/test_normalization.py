@@ -22,7 +22,7 @@ def _randomize(*modules: nn.Module, seed: int = 0) -> None:
     ours.load_state_dict(oracle.state_dict())
 
 
-def _compare(ours: nn.Module, oracle: nn.Module, x: torch.Tensor) -> None:
+def _assert_same_outputs_and_grads(ours: nn.Module, oracle: nn.Module, x: torch.Tensor) -> None:
     """Same output, same input gradient, same parameter gradients for a random upstream gradient."""
     x1 = x.clone().requires_grad_(True)
     x2 = x.clone().requires_grad_(True)
@@ -49,14 +49,14 @@ def test_batchnorm_train_eval_and_running_stats(shape, oracle_cls, affine, momen
         _randomize(oracle, ours)
     for step in range(3):  # several steps so the running averages move away from their init
         x = torch.randn(shape) * 3 + 1.5
-        _compare(ours, oracle, x)
+        _assert_same_outputs_and_grads(ours, oracle, x)
         torch.testing.assert_close(ours.running_mean, oracle.running_mean, **TOL)
         torch.testing.assert_close(ours.running_var, oracle.running_var, **TOL)
         assert int(ours.num_batches_tracked) == int(oracle.num_batches_tracked) == step + 1
     ours.eval(), oracle.eval()
     for m in (ours, oracle):
         m.zero_grad()
-    _compare(ours, oracle, torch.randn(shape))
+    _assert_same_outputs_and_grads(ours, oracle, torch.randn(shape))
     # In evaluation an example's output must not depend on its batch-mates.
     x = torch.randn(shape)
     torch.testing.assert_close(ours(x)[:1], ours(x[:1]), **TOL)
@@ -65,7 +65,7 @@ def test_batchnorm_train_eval_and_running_stats(shape, oracle_cls, affine, momen
 def test_batchnorm_without_running_stats_uses_batch_stats_in_eval():
     oracle, ours = nn.BatchNorm2d(3, track_running_stats=False), BatchNorm(3, track_running_stats=False)
     oracle.eval(), ours.eval()
-    _compare(ours, oracle, torch.randn(4, 3, 5, 5))
+    _assert_same_outputs_and_grads(ours, oracle, torch.randn(4, 3, 5, 5))
 
 
 @pytest.mark.parametrize("affine", [True, False])
@@ -77,17 +77,17 @@ def test_layernorm(shape, affine):
     for mode in (True, False):
         oracle.train(mode), ours.train(mode)
         oracle.zero_grad(), ours.zero_grad()
-        _compare(ours, oracle, torch.randn(shape) * 2 + 3)
+        _assert_same_outputs_and_grads(ours, oracle, torch.randn(shape) * 2 + 3)
 
 
 def test_layernorm_over_two_dims_and_fused_path_agree():
     oracle, ours = nn.LayerNorm((4, 6)), LayerNorm((4, 6))
     _randomize(oracle, ours)
-    _compare(ours, oracle, torch.randn(3, 4, 6))
+    _assert_same_outputs_and_grads(ours, oracle, torch.randn(3, 4, 6))
     fused = LayerNorm((4, 6), fused=True)
     fused.load_state_dict(ours.state_dict())
     ours.zero_grad()
-    _compare(fused, ours, torch.randn(3, 4, 6))
+    _assert_same_outputs_and_grads(fused, ours, torch.randn(3, 4, 6))
 
 
 @pytest.mark.parametrize("affine", [True, False])
@@ -99,7 +99,7 @@ def test_instancenorm(shape, oracle_cls, affine):
     for mode in (True, False):
         oracle.train(mode), ours.train(mode)
         oracle.zero_grad(), ours.zero_grad()
-        _compare(ours, oracle, torch.randn(shape) * 2 - 1)
+        _assert_same_outputs_and_grads(ours, oracle, torch.randn(shape) * 2 - 1)
 
 
 @pytest.mark.parametrize("groups", [1, 2, 6])
@@ -111,7 +111,7 @@ def test_groupnorm(groups, affine):
     for mode in (True, False):
         oracle.train(mode), ours.train(mode)
         oracle.zero_grad(), ours.zero_grad()
-        _compare(ours, oracle, torch.randn(3, 6, 5, 4) + 2)
+        _assert_same_outputs_and_grads(ours, oracle, torch.randn(3, 6, 5, 4) + 2)
 
 
 def test_groupnorm_extremes_are_layernorm_and_instancenorm():
@@ -128,7 +128,7 @@ def test_rmsnorm(affine):
     for mode in (True, False):
         oracle.train(mode), ours.train(mode)
         oracle.zero_grad(), ours.zero_grad()
-        _compare(ours, oracle, torch.randn(3, 5, 16) * 4)
+        _assert_same_outputs_and_grads(ours, oracle, torch.randn(3, 5, 16) * 4)
 
 
 def test_rmsnorm_is_layernorm_on_zero_mean_inputs():
