@@ -89,8 +89,8 @@ class BasicBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = F.relu(self.bn1(self.conv1(x)), inplace=True)
         out = self.bn2(self.conv2(out))
-        if self.residual:
-            out = out + (x if self.downsample is None else self.downsample(x))  # eq. 1 / eq. 2
+        if self.residual:  # eq. 1 / eq. 2; in place on BN's output (BN's backward needs only its input)
+            out += x if self.downsample is None else self.downsample(x)
         return F.relu(out, inplace=True)  # §3.2: the second non-linearity comes after the addition
 
 
@@ -123,7 +123,7 @@ class Bottleneck(nn.Module):
         out = F.relu(self.bn2(self.conv2(out)), inplace=True)
         out = self.bn3(self.conv3(out))
         if self.residual:
-            out = out + (x if self.downsample is None else self.downsample(x))
+            out += x if self.downsample is None else self.downsample(x)
         return F.relu(out, inplace=True)
 
 
