@@ -617,6 +617,9 @@ ENTRIES: tuple[Entry, ...] = (
             "GoogLeNet: inception modules with 1×1 reductions, auxiliary classifiers, loss weight 0.3; the paper's "
             "layout and torchvision's",
             "32-px adaptations of each, parameter and multiply-accumulate counting, torchvision weight converters",
+            "benchmarks/bench_cnn.py: training-step images/s of AlexNet, VGG-11, GoogLeNet, ResNet-18/50 against "
+            "torchvision with copied weights; on the shared CPU (64 px, batch 8, 1 thread, 15-step medians) the "
+            "ratios were 0.94-1.07 (results/cnn-case-study/benchmark-cpu-64px.txt); no GPU was available",
         ),
         deviations=(
             "32-px adaptations (narrower, fewer strides) are trained instead of the 224-px networks; no ImageNet "
