@@ -618,8 +618,9 @@ ENTRIES: tuple[Entry, ...] = (
             "layout and torchvision's",
             "32-px adaptations of each, parameter and multiply-accumulate counting, torchvision weight converters",
             "benchmarks/bench_cnn.py: training-step images/s of AlexNet, VGG-11, GoogLeNet, ResNet-18/50 against "
-            "torchvision with copied weights; on the shared CPU (64 px, batch 8, 1 thread, 15-step medians) the "
-            "ratios were 0.94-1.07 (results/cnn-case-study/benchmark-cpu-64px.txt); no GPU was available",
+            "torchvision with copied weights; on the shared CPU (64 px, batch 8, 1 thread; latest run per network, "
+            "medians of 7-15 steps) the ratios were 0.95-1.07, contiguous and channels-last "
+            "(results/cnn-case-study/benchmark-cpu-64px.txt); no GPU was available",
         ),
         deviations=(
             "32-px adaptations (narrower, fewer strides) are trained instead of the 224-px networks; no ImageNet "
