@@ -190,6 +190,21 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def _earlier_attempts(run_dir: Path) -> list[dict[str, Any]]:
+    """What is known of the attempts before a resume: a finished attempt's recorded wall time, or
+    for a killed one the time of the last file it wrote."""
+    previous = json.loads((run_dir / RESULT_FILE).read_text()) if (run_dir / RESULT_FILE).exists() else None
+    if previous:
+        return [*previous.get("earlier_attempts", []),
+                {"started_at": previous.get("started_at"), "finished_at": previous.get("finished_at"),
+                 "wall_s": previous.get("wall_s"), "how": "finished; result.json rewritten by this resume"}]
+    times = [p.stat().st_mtime for p in run_dir.rglob("*") if p.is_file()]
+    if not times:
+        return []
+    last = _dt.datetime.fromtimestamp(max(times), _dt.timezone.utc).isoformat(timespec="seconds")
+    return [{"last_write": last, "how": "interrupted; no result.json was written"}]
+
+
 def _load_average() -> list[float] | None:
     """The 1/5/15-minute load averages at the end of the run (how busy the machine was)."""
     try:
@@ -236,6 +251,7 @@ def run_entry(entry_id: str, *, preset: str = "quick", seed: int = 0, device: st
         dist.broadcast_object_list(chosen, src=0)
         run_dir = Path(chosen[0])
     run_dir.mkdir(parents=True, exist_ok=True)
+    earlier_attempts = _earlier_attempts(run_dir) if resume else []
     started_at, started, cpu_started = _now(), time.perf_counter(), cpu_seconds()
     experiment_results: dict[str, Any] = {}
     all_criteria = []
@@ -288,6 +304,8 @@ def run_entry(entry_id: str, *, preset: str = "quick", seed: int = 0, device: st
         "finished_at": _now(),
         "wall_s": round(time.perf_counter() - started, 2),
         "cpu_s": round(cpu_seconds() - cpu_started, 2),
+        # A resumed run's wall_s covers its last attempt only; the earlier ones are listed here.
+        "earlier_attempts": earlier_attempts,
         "load_average": _load_average(),
         "machine": machine_description(torch_device),
         "world_size": distributed.world_size(),

@@ -64,7 +64,9 @@ def test_sigkill_then_resume_reproduces_the_uninterrupted_metrics(uninterrupted,
     resumed = run_cli("run", "toy", "--device", "cpu", "--out", str(out), "--resume", "--set", "sleep=0.05")
     assert resumed.returncode == 0, resumed.stderr
     assert metrics(out) == metrics(uninterrupted)
-    assert json.loads((out / "result.json").read_text())["verdict"] == "reproduced"
+    result = json.loads((out / "result.json").read_text())
+    assert result["verdict"] == "reproduced"
+    assert [a["how"] for a in result["earlier_attempts"]] == ["interrupted; no result.json was written"]
 
 
 def test_truncated_checkpoint_is_a_clear_error_and_the_previous_one_survives(tmp_path):

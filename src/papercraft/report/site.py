@@ -460,6 +460,10 @@ def _run_facts(result: dict[str, Any], run_dir: Path, repo_root: Path, n_results
     ]
     for name, e in exps.items():
         rows.append((f"wall time of {name}", f"{fmt(e.get('wall_s'))} s of a {fmt(e.get('budget_s'))} s budget"))
+    for i, attempt in enumerate(result.get("earlier_attempts") or [], 1):
+        if isinstance(attempt, dict):
+            rows.append((f"earlier attempt {i} (this run was resumed)",
+                         ", ".join(f"{k.replace('_', ' ')} {fmt(v)}" for k, v in attempt.items())))
     if result.get("cpu_s") is not None:
         rows.append(("CPU time (user + system)", f"{fmt(result.get('cpu_s'))} s"))
     if result.get("load_average"):
