@@ -9,7 +9,6 @@ works offline from any location (``file://`` included).
 from __future__ import annotations
 
 import html
-import json
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -44,7 +43,7 @@ def fmt(value: Any) -> str:
         text = "[" + ", ".join(fmt(v) for v in value) + "]"
         return text if len(text) <= 120 else text[:117] + "…]"
     if isinstance(value, dict):
-        text = json.dumps(value, ensure_ascii=False)
+        text = "{" + ", ".join(f"{k}: {fmt(v)}" for k, v in value.items()) + "}"
         return text if len(text) <= 120 else text[:117] + "…}"
     return str(value)
 
