@@ -308,8 +308,9 @@ class TrainingClock:
     """
 
     def __init__(self, data: TranslationData, seconds: float | None, *, valid_every: int = 10,
-                 valid_limit: int = 500) -> None:
+                 valid_limit: int = 500, last_call: int | None = None) -> None:
         self.data, self.seconds, self.valid_every, self.valid_limit = data, seconds, valid_every, valid_limit
+        self.last_call = last_call  # the call at the last training step, which always validates
         self.started = time.perf_counter()
         self.eval_seconds = 0.0
         self.calls = 0
@@ -326,7 +327,8 @@ class TrainingClock:
 
     def evaluate(self, model) -> dict[str, float]:
         self.calls += 1
-        if self.frozen is None and self.calls % self.valid_every and not self.stop_when({}):
+        final = self.stop_when({}) or self.calls == self.last_call
+        if self.frozen is None and self.calls % self.valid_every and not final:
             return {}
         train_s = self.training_seconds()
         t0 = time.perf_counter()
@@ -353,7 +355,8 @@ def train_translation_model(model, data: TranslationData, *, optimizer, out_dir,
     from papercraft.training import TensorBatches, TrainConfig, Trainer
 
     check_every = 5 if eval_every >= 5 else max(eval_every, 1)
-    clock = TrainingClock(data, seconds, valid_every=max(eval_every // check_every, 1))
+    clock = TrainingClock(data, seconds, valid_every=max(eval_every // check_every, 1),
+                          last_call=max_steps // check_every)
     batches = TensorBatches(data.src["train"], data.tgt["train"], batch_size=batch_size, seed=seed)
     trainer = Trainer(model, optimizer, lambda m, b: batch_loss(m, b, criterion), batches,
                       TrainConfig(max_steps=max_steps, eval_every=check_every, log_every=10, grad_clip=grad_clip,
