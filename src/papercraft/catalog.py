@@ -168,9 +168,6 @@ ENTRIES: tuple[Entry, ...] = (
             "the learning-rate range test with the suggested maximum learning rate and its plot",
         ),
         deviations=(
-            "The committed result.json was rewritten by resuming the finished full run from its checkpoints (to "
-            "add notes; same numbers), so its wall time is the resume's: the full run itself took 885 s "
-            "(2026-11-24, 2-core CPU at load ≈13), recorded in results/super-convergence/full-run-record.json",
             "Fashion-MNIST (a 10k-image subset) and an MLP with BatchNorm instead of ResNet-56 on CIFAR-10",
             "iterations to target measured on a √2 ladder of budgets (each schedule's shortest budget that reaches it)",
             "the target accuracy is the piecewise-constant schedule's final accuracy after 16 epochs minus 0.5 "
