@@ -11,24 +11,15 @@ the median time of each and the ratio (papercraft / torch; < 1 means papercraft 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from papercraft.papers.transformer.attention import MultiHeadAttention, causal_mask, scaled_dot_product_attention
+from _timing import median_time
 
 
-def _median_time(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def bench_sdpa(batch: int, heads: int, length: int, dim: int, repeats: int) -> tuple[float, float]:
@@ -43,7 +34,7 @@ def bench_sdpa(batch: int, heads: int, length: int, dim: int, repeats: int) -> t
         out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         torch.autograd.grad(out, (q, k, v), up)
 
-    return _median_time(ours, repeats), _median_time(theirs, repeats)
+    return median_time(ours, repeats), median_time(theirs, repeats)
 
 
 def bench_mha(batch: int, length: int, d_model: int, heads: int, repeats: int) -> tuple[float, float]:
@@ -66,7 +57,7 @@ def bench_mha(batch: int, length: int, d_model: int, heads: int, repeats: int) -
     def run_ref():
         torch.autograd.grad(ref(x, x, x, attn_mask=mask, need_weights=False)[0], [x, *ref.parameters()], up)
 
-    return _median_time(run_ours, repeats), _median_time(run_ref, repeats)
+    return median_time(run_ours, repeats), median_time(run_ref, repeats)
 
 
 def main() -> None:

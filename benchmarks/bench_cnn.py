@@ -23,25 +23,18 @@ import time
 import torch
 import torch.nn.functional as F
 
-_TORCHVISION_LIBRARY = None  # must stay referenced, or the operator schemas are dropped
-
-
 def import_torchvision():
-    """Import torchvision, defining its missing operator schemas first if needed (see shared/oracles.md)."""
-    global _TORCHVISION_LIBRARY
-    try:
-        import torchvision
-        return torchvision
-    except RuntimeError as exc:
-        if "torchvision::nms" not in str(exc):
-            raise
-    for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
-        del sys.modules[name]
-    _TORCHVISION_LIBRARY = torch.library.Library("torchvision", "DEF")
-    _TORCHVISION_LIBRARY.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    _TORCHVISION_LIBRARY.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+    """torchvision with the remedy of tests/conftest.py (see shared/oracles.md), as bench_gpt.py does."""
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    import conftest  # noqa: F401  (defines the missing torchvision operators before the import)
     import torchvision
+
     return torchvision
+
+
+NETWORKS = ("AlexNet", "VGG-11", "GoogLeNet", "ResNet-18", "ResNet-50")
 
 
 def pairs(tv):
@@ -69,6 +62,7 @@ def pairs(tv):
         ("ResNet-18", lambda: imagenet_resnet(18, stride_in_3x3=True), resnet_from_tv, lambda: tv.models.resnet18(weights=None)),
         ("ResNet-50", lambda: imagenet_resnet(50, stride_in_3x3=True), resnet_from_tv, lambda: tv.models.resnet50(weights=None)),
     ]
+    assert tuple(name for name, *_ in specs) == NETWORKS
     for name, ours_fn, convert, ref_fn in specs:
         ref = ref_fn()
         yield name, build(ours_fn, convert, ref), ref
@@ -114,7 +108,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    parser.add_argument("--only", nargs="*", default=None, help="subset of network names")
+    parser.add_argument("--only", nargs="*", default=None, choices=NETWORKS, metavar="NAME",
+                        help=f"subset of the networks: {', '.join(NETWORKS)}")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -13,8 +13,6 @@ busy 2-core machine the second OpenMP thread mostly waits at barriers.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable
 
 import torch
@@ -28,15 +26,9 @@ from papercraft.papers.rethinking_generalization import (
     randomize_inputs,
 )
 
+from _timing import median_time
 
-def _median_time(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+
 
 
 def _train_step(name: str, dropout: float) -> Callable[[], object]:
@@ -91,7 +83,7 @@ def main() -> None:
             times = []
             for threads in (1, 2):
                 torch.set_num_threads(threads)
-                times.append(_median_time(fn, repeats) * 1e3)
+                times.append(median_time(fn, repeats) * 1e3)
             print(f"{label:38s} {times[0]:14.2f} {times[1]:15.2f} {times[1] / times[0]:8.2f}")
     finally:
         torch.set_num_threads(before)
