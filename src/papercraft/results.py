@@ -21,6 +21,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from papercraft.io import write_atomic
+from papercraft.statistics import Interval
+
 VERDICTS = ("reproduced", "not reproduced", "inconclusive")
 VERDICT_RULE = (
     "reproduced if every primary criterion passed; not reproduced if any primary criterion failed; "
@@ -28,6 +31,15 @@ VERDICT_RULE = (
 )
 RESULT_FILE = "result.json"
 METRICS_FILE = "metrics.jsonl"
+RESULT_SCHEMA = 2
+"""Version of ``result.json``. Schema 2 (foundation v2) records the overrides, every seed used, the
+threads the runner set and each sub-run's own timing; results without it were written before."""
+LEGACY_NOTE = (
+    "Produced before foundation v2: the runner did not yet record --set overrides, every seed an "
+    "experiment used (\"seeds\" lists only the base seed), the torch threads it set, or each sub-run's "
+    "own timing (a resumed run could report 0 s for sub-runs finished earlier), and the budget of "
+    "some experiments was wall-clock time rather than steps."
+)
 
 
 @dataclass
@@ -53,6 +65,20 @@ class Criterion:
     @classmethod
     def at_most(cls, name: str, statement: str, measured: float, threshold: float, **kw: Any) -> Criterion:
         return cls(name, statement, measured, threshold, _finite(measured) and measured <= threshold, **kw)
+
+    @classmethod
+    def interval_above(cls, name: str, statement: str, interval: Interval, margin: float = 0.0,
+                       **kw: Any) -> Criterion:
+        """Passed if the whole interval is above ``margin``, failed if wholly below, else undecided
+        (a difference inside noise is inconclusive, not a failure)."""
+        return cls(name, statement, interval.as_dict(), f"interval above {margin:g}", interval.decide(margin), **kw)
+
+    @classmethod
+    def equivalence(cls, name: str, statement: str, interval: Interval, margin: float, **kw: Any) -> Criterion:
+        """A claim of no difference: passed if the interval lies inside ±``margin``, failed if it
+        lies wholly outside, else undecided."""
+        return cls(name, statement, interval.as_dict(), f"interval inside ±{margin:g}",
+                   interval.equivalent(margin), **kw)
 
 
 def _finite(x: Any) -> bool:
@@ -140,11 +166,8 @@ def to_jsonable(value: Any) -> Any:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` through a temporary file and a rename, so readers never see half."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(to_jsonable(data), indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    """Write JSON to ``path`` atomically (:func:`papercraft.io.write_atomic`)."""
+    write_atomic(path, json.dumps(to_jsonable(data), indent=2, sort_keys=False) + "\n")
 
 
 def read_result(run_dir: Path) -> dict[str, Any] | None:
@@ -170,14 +193,52 @@ def find_results(roots: Iterable[Path]) -> dict[str, list[tuple[Path, dict[str, 
     return found
 
 
-def latest_result(results: list[tuple[Path, dict[str, Any]]]) -> tuple[Path, dict[str, Any]] | None:
-    """The result shown for an entry: the newest ``full`` run if there is one, else the newest run.
+def overrides_of(result: dict[str, Any]) -> list[str] | None:
+    """The ``--set`` overrides a run used: recorded since schema 2, else read from the recorded
+    command line (None if a legacy result recorded no command)."""
+    if "overrides" in result:
+        return list(result["overrides"])
+    command = result.get("command")
+    if not command:
+        return None
+    words = command.split()
+    return [words[i + 1] for i, w in enumerate(words[:-1]) if w == "--set"]
+
+
+def is_legacy(result: dict[str, Any]) -> bool:
+    """Written before foundation v2 (see :data:`LEGACY_NOTE`)."""
+    return int(result.get("schema", 1)) < RESULT_SCHEMA
+
+
+def is_declared_run(result: dict[str, Any], presets: Iterable[str] | None = None) -> bool:
+    """A run of a declared preset without overrides: the only kind the report, ``papercraft list``
+    and the README show. ``presets``: the entry's declared preset names (None: any)."""
+    if presets is not None and result.get("preset") not in set(presets):
+        return False
+    return not overrides_of(result)
+
+
+def latest_result(results: list[tuple[Path, dict[str, Any]]],
+                  presets: Iterable[str] | None = None) -> tuple[Path, dict[str, Any]] | None:
+    """The result shown for an entry: among runs of a declared preset without overrides, the newest
+    ``full`` run if there is one, else the newest run.
 
     The full preset is what the report's numbers are meant to come from; a later quick run (for
-    example from the test suite or ``papercraft reproduce``) does not hide it.
+    example from the test suite or ``papercraft reproduce``) does not hide it, and a run with
+    ``--set`` overrides is never shown as the entry's result.
     """
-    if not results:
+    presets = list(presets) if presets is not None else None
+    pool = [r for r in results if is_declared_run(r[1], presets)]
+    if not pool:
         return None
-    full = [r for r in results if r[1].get("preset") == "full"]
-    pool = full or results
-    return max(pool, key=lambda r: r[1].get("finished_at", ""))
+    full = [r for r in pool if r[1].get("preset") == "full"]
+    return max(full or pool, key=lambda r: r[1].get("finished_at", ""))
+
+
+def committed_full_result(entry_id: str) -> tuple[Path, dict[str, Any]] | None:
+    """The newest committed (``results/<id>/``) full-preset result without overrides, if any."""
+    from papercraft.registry import REPO_ROOT
+
+    found = find_results([REPO_ROOT / "results" / entry_id]).get(entry_id, [])
+    chosen = latest_result(found)
+    return chosen if chosen and chosen[1].get("preset") == "full" else None

@@ -19,7 +19,8 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,10 @@ from papercraft.errors import PapercraftError, UsageError, unknown_choice
 from papercraft.registry import Entry, Experiment, registry
 from papercraft.results import (
     RESULT_FILE,
+    RESULT_SCHEMA,
     VERDICT_RULE,
     Outcome,
+    Plot,
     part_verdicts,
     to_jsonable,
     verdict_of,
@@ -63,52 +66,22 @@ def resolve_device(name: str):
     return torch.device(name)
 
 
-def parse_overrides(pairs: Sequence[str], params: Mapping[str, Any]) -> dict[str, Any]:
-    """Apply ``KEY=VALUE`` overrides to preset parameters, keeping each parameter's type.
-
-    Unknown keys and values of the wrong type are usage errors naming the valid keys.
-    """
-    out = dict(params)
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep:
-            raise UsageError(f"--set expects KEY=VALUE, got '{pair}'")
-        if key not in params:
-            if not params:
-                raise UsageError(f"unknown parameter '{key}': this preset has no parameters to set")
-            raise unknown_choice("parameter", key, sorted(params))
-        current = params[key]
-        try:
-            value: Any = json.loads(raw)
-        except ValueError:
-            value = raw
-        ok = (
-            isinstance(current, bool) and isinstance(value, bool)
-            or isinstance(current, int) and not isinstance(current, bool) and isinstance(value, int) and not isinstance(value, bool)
-            or isinstance(current, float) and isinstance(value, (int, float)) and not isinstance(value, bool)
-            or isinstance(current, str) and isinstance(value, str)
-            or isinstance(current, list) and isinstance(value, list)
-            or current is None
-        )
-        if not ok:
-            raise UsageError(f"parameter '{key}' expects a {type(current).__name__} like {json.dumps(current)}, got '{raw}'")
-        out[key] = float(value) if isinstance(current, float) else value
-    return out
-
-
 @dataclass
 class RunContext:
-    """What an experiment function receives.
+    """What an experiment function receives, and the helpers that carry its plumbing.
 
     Attributes:
         entry: the catalogue entry.
         experiment: the experiment being run.
-        preset: ``"quick"`` or ``"full"``.
+        preset: the preset's name (``"quick"``, ``"full"``, ...).
         params: the preset's parameters (after ``--set`` overrides).
         seed: the base seed; experiments needing several seeds use :meth:`seeds`.
         device: the ``torch.device`` to use.
         out_dir: this experiment's directory (plots, sub-runs' metrics and checkpoints).
         resume: continue interrupted sub-runs from their checkpoints.
+
+    The runner records what the helpers saw: every seed :meth:`seeds` handed out, every sub-run's
+    steps and time (:meth:`train`), every figure (:meth:`figure`).
     """
 
     entry: Entry
@@ -120,10 +93,17 @@ class RunContext:
     out_dir: Path
     resume: bool = False
     log_lines: list[str] = field(default_factory=list)
+    used_seeds: set[int] = field(default_factory=set)
+    subruns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plots: list[Plot] = field(default_factory=list)
 
     def seeds(self, n: int) -> list[int]:
-        """``n`` seeds derived from the base seed (the base seed first)."""
-        return [self.seed + 1000 * i for i in range(n)]
+        """``n`` seeds derived from the base seed (the base seed first); recorded in ``result.json``."""
+        if n < 1:
+            raise ValueError(f"seeds: n must be >= 1, got {n}")
+        out = [self.seed + 1000 * i for i in range(n)]
+        self.used_seeds.update(out)
+        return out
 
     def subdir(self, name: str) -> Path:
         """A directory for one sub-run (e.g. one corruption level), created on demand."""
@@ -142,6 +122,64 @@ class RunContext:
         self.log_lines.append(message)
         if distributed.is_main():
             print(f"[{self.entry.id}] {message}", file=sys.stderr, flush=True)
+
+    def train(self, name: str, model: Any, optimizer: Any, loss_fn: Any, data: Any, *, steps: int,
+              seed: int | None = None, scheduler: Any = None, evaluate: Any = None, stop_when: Any = None,
+              eval_every: int = 0, log_every: int = 10, checkpoint_every: int = 0, grad_clip: float | None = None,
+              unit: str = "samples", amp: bool = True, identity: Mapping[str, Any] | None = None) -> Any:
+        """Train one named sub-run with :class:`papercraft.training.Trainer` and return its
+        :class:`~papercraft.training.TrainResult`.
+
+        The sub-run gets its own directory (``<experiment>/<name>/``: ``metrics.jsonl`` and
+        ``checkpoints/``), this run's device and ``--resume``, a progress bar labelled ``name``,
+        and a checkpoint identity made of the entry, experiment, preset, parameters, sub-run name
+        and ``seed`` (plus ``identity``), so that resuming with other settings is refused. Its
+        steps and training time, kept across resumes, go into ``result.json`` under ``subruns``.
+
+        Args:
+            steps: the budget in optimizer steps (fewer if ``stop_when`` fires).
+            seed: the sub-run's seed, if it has its own (recorded with the seeds used).
+            Others: as :class:`papercraft.training.TrainConfig` and :class:`~papercraft.training.Trainer`.
+        """
+        from papercraft.training import TrainConfig, Trainer
+
+        if name in self.subruns:
+            raise ValueError(f"sub-run name {name!r} is used twice in experiment {self.experiment.name}")
+        if seed is not None:
+            self.used_seeds.add(int(seed))
+        full_identity = {"entry": self.entry.id, "experiment": self.experiment.name, "preset": self.preset,
+                         "params": self.params, "sub_run": name, "seed": seed, **dict(identity or {})}
+        trainer = Trainer(model, optimizer, loss_fn, data,
+                          TrainConfig(max_steps=steps, eval_every=eval_every, checkpoint_every=checkpoint_every,
+                                      log_every=log_every, grad_clip=grad_clip, amp=amp, desc=name, unit=unit),
+                          out_dir=self.subdir(name), scheduler=scheduler, evaluate=evaluate, stop_when=stop_when,
+                          device=self.device, resume=self.resume, identity=full_identity)
+        result = trainer.fit()
+        self.subruns[name] = {"steps": result.step, "stopped_early": result.stopped_early,
+                              "wall_s": round(result.wall_s, 2)}
+        return result
+
+    def figure(self, filename: str, caption: str, **kwargs: Any) -> Any:
+        """``with ctx.figure("curves.png", "caption", ncols=2) as (fig, axes): ...`` writes the plot
+        into this experiment's directory and adds it, with its caption, to the result
+        (:func:`papercraft.plots.figure` takes the keywords)."""
+        from papercraft.plots import figure
+
+        self.plots.append(Plot(filename, caption))
+        return figure(self.path(filename), **kwargs)
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Set torch's intra-op threads to ``n`` for the ``with`` block, then restore them."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def git_commit() -> str | None:
@@ -228,20 +266,48 @@ def choose_run_dir(entry: Entry, preset: str, seed: int, out: Path | None, resum
     return base / f"{preset}-seed{seed}-{stamp}"
 
 
+def make_run_dir(path: Path) -> Path:
+    """Create the run directory, or fail with one line saying why (exit status 1)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".papercraft-write-test"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as exc:
+        raise PapercraftError(f"cannot write the run directory {path}: {exc.strerror or exc}") from None
+    if not path.is_dir():
+        raise PapercraftError(f"the run directory {path} is not a directory")
+    return path
+
+
+def _subrun_timings(exp_dir: Path) -> dict[str, Any]:
+    """Sub-run timings recorded by an earlier attempt of this experiment (kept across resumes)."""
+    path = exp_dir / "subruns.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def run_entry(entry_id: str, *, preset: str = "quick", seed: int = 0, device: str = "auto",
               out: Path | None = None, resume: bool = False, overrides: Sequence[str] = (),
               experiments: Sequence[str] | None = None) -> tuple[Path, dict[str, Any]]:
-    """Run an entry's experiments; return the run directory and the result written there."""
+    """Run an entry's experiments; return the run directory and the result written there.
+
+    The runner owns the plumbing every experiment shares: the preset's parameters (with validated
+    ``--set`` overrides), torch threads (``Preset.threads``), the run directory, the device, the
+    timing, and ``result.json`` with the verdict computed from the experiment's criteria.
+    """
     from papercraft.training import distributed
 
     entry = registry().require_runnable(entry_id)
-    if preset not in ("quick", "full"):
-        raise unknown_choice("preset", preset, ["quick", "full"])
     selected = [entry.experiment(name) for name in experiments] if experiments else list(entry.experiments)
+    for experiment in selected:
+        experiment.preset(preset)  # unknown preset: usage error naming the declared ones
     if overrides and len(selected) > 1:
         raise UsageError(f"--set applies to one experiment; choose it with --experiment "
                          f"({', '.join(e.name for e in selected)})")
-    params_by_exp = {e.name: parse_overrides(overrides, e.preset(preset).params) for e in selected}
+    params_by_exp = {e.name: e.apply_overrides(preset, list(overrides)) for e in selected}
     torch_device = distributed.setup(resolve_device(device))
     run_dir = choose_run_dir(entry, preset, seed, out, resume)
     if distributed.world_size() > 1:  # every rank must use rank 0's (timestamped) directory
@@ -250,34 +316,47 @@ def run_entry(entry_id: str, *, preset: str = "quick", seed: int = 0, device: st
         chosen = [str(run_dir)]
         dist.broadcast_object_list(chosen, src=0)
         run_dir = Path(chosen[0])
-    run_dir.mkdir(parents=True, exist_ok=True)
+    make_run_dir(run_dir)
     earlier_attempts = _earlier_attempts(run_dir) if resume else []
     started_at, started, cpu_started = _now(), time.perf_counter(), cpu_seconds()
     experiment_results: dict[str, Any] = {}
     all_criteria = []
+    used_seeds: set[int] = {seed}
+    threads_used: dict[str, int] = {}
     for experiment in selected:
-        exp_dir = run_dir / experiment.name
-        exp_dir.mkdir(parents=True, exist_ok=True)
+        exp_dir = make_run_dir(run_dir / experiment.name)
+        threads = experiment.preset(preset).threads
+        threads_used[experiment.name] = threads
         ctx = RunContext(entry=entry, experiment=experiment, preset=preset, params=params_by_exp[experiment.name],
                          seed=seed, device=torch_device, out_dir=exp_dir, resume=resume)
         t0 = time.perf_counter()
         function = experiment.load()
-        outcome = function(ctx)
+        with torch_threads(threads):
+            outcome = function(ctx)
         if not isinstance(outcome, Outcome):
             raise PapercraftError(f"experiment {experiment.target} returned {type(outcome).__name__}, not an Outcome")
+        used_seeds |= ctx.used_seeds
         all_criteria.extend(outcome.criteria)
-        for plot in outcome.plots:  # plot paths become relative to the run directory
-            plot.path = str(Path(experiment.name) / plot.path) if not plot.path.startswith(experiment.name + "/") else plot.path
+        plots = [*ctx.plots, *[p for p in outcome.plots if p.path not in {q.path for q in ctx.plots}]]
+        for plot in plots:  # plot paths become relative to the run directory
+            if not plot.path.startswith(experiment.name + "/"):
+                plot.path = str(Path(experiment.name) / plot.path)
+        # A sub-run finished by an earlier attempt keeps the timing that attempt recorded.
+        subruns = {**_subrun_timings(exp_dir), **ctx.subruns}
+        if distributed.is_main():
+            write_json_atomic(exp_dir / "subruns.json", subruns)
         experiment_results[experiment.name] = {
             "description": experiment.description,
             "params": ctx.params,
+            "threads": threads,
             "numbers": outcome.numbers,
             "criteria": outcome.criteria,
             "verdict": verdict_of(outcome.criteria),
             "parts": part_verdicts(outcome.criteria),
-            "plots": outcome.plots,
+            "plots": plots,
             "tables": outcome.tables,
             "notes": outcome.notes,
+            "subruns": subruns,
             "wall_s": round(time.perf_counter() - t0, 2),
             "budget_s": experiment.preset(preset).budget_s,
         }
@@ -287,14 +366,19 @@ def run_entry(entry_id: str, *, preset: str = "quick", seed: int = 0, device: st
     headline = None
     if entry.headline:
         for res in experiment_results.values():
-            if entry.headline in res["numbers"]:
-                headline = {"key": entry.headline, "value": res["numbers"][entry.headline]}
+            if entry.headline.key in res["numbers"]:
+                headline = {"key": entry.headline.key, "label": entry.headline.label,
+                            "value": res["numbers"][entry.headline.key],
+                            "shown": entry.headline.format(res["numbers"][entry.headline.key])}
     result = {
+        "schema": RESULT_SCHEMA,
         "entry": entry.id,
         "title": entry.title,
         "preset": preset,
+        "overrides": list(overrides),
         "seed": seed,
-        "seeds": sorted({s for e in selected for s in e.seeds}),
+        "seeds": sorted(used_seeds),
+        "threads": threads_used,
         "experiments": experiment_results,
         "verdict": verdict_of(all_criteria),
         "verdict_rule": VERDICT_RULE,
@@ -304,7 +388,8 @@ def run_entry(entry_id: str, *, preset: str = "quick", seed: int = 0, device: st
         "finished_at": _now(),
         "wall_s": round(time.perf_counter() - started, 2),
         "cpu_s": round(cpu_seconds() - cpu_started, 2),
-        # A resumed run's wall_s covers its last attempt only; the earlier ones are listed here.
+        # A resumed run's wall_s covers its last attempt only; the earlier ones are listed here,
+        # and each experiment's "subruns" keep their own training times.
         "earlier_attempts": earlier_attempts,
         "load_average": _load_average(),
         "machine": machine_description(torch_device),

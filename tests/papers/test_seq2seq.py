@@ -13,7 +13,7 @@ from torch import nn
 from papercraft.papers.seq2seq.decoding import beam_search, greedy_decode
 from papercraft.papers.seq2seq.lstm import LSTM, LSTMCell
 from papercraft.papers.seq2seq.model import Seq2Seq, Seq2SeqConfig, reverse_padded
-from papercraft.papers.seq2seq.translation import (
+from papercraft.testbeds.translation import (
     Vocab,
     bleu,
     decide_better,

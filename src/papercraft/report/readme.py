@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from papercraft.io import write_atomic
 from papercraft.errors import PapercraftError
 from papercraft.registry import Registry, registry
 from papercraft.results import find_results, latest_result
@@ -113,7 +114,7 @@ def update_readme(path: Path, results_roots: Sequence[Path] = COMMITTED_RESULTS)
     new = expected_readme(text, path, results_roots)
     if new == text:
         return False
-    path.write_text(new, encoding="utf-8")
+    write_atomic(path, new)
     return True
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from papercraft.io import write_atomic
 from papercraft import __version__
 from papercraft.errors import PapercraftError
 from papercraft.registry import STATUSES, Entry, Registry, registry
@@ -132,7 +133,7 @@ def _replace_dir(new: Path, target: Path) -> None:
 
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_atomic(path, text)
 
 
 # ------------------------------------------------------------------------------ result discovery

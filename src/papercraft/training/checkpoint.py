@@ -25,6 +25,7 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from papercraft.io import write_atomic
 from papercraft.errors import CheckpointError
 
 FORMAT = "papercraft-checkpoint/1"
@@ -164,21 +165,7 @@ def save_checkpoint(
         "rng": json.dumps(rng_meta),
         "aliases": json.dumps(aliases),
     }
-    data = st_save(tensors, metadata=metadata)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    try:  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
+    write_atomic(path, st_save(tensors, metadata=metadata))
     return path
 
 

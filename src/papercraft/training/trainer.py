@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from papercraft.errors import NonFiniteLossError
+from papercraft.io import write_atomic
 from papercraft.training import distributed
 from papercraft.training.checkpoint import checkpoint_path, list_checkpoints, load_checkpoint, save_checkpoint
 
@@ -89,7 +90,7 @@ class TrainResult:
     step: int  # optimizer steps taken in total
     stopped_early: bool  # stop_when fired
     history: list[dict[str, Any]] = field(default_factory=list)  # every metrics.jsonl record
-    wall_s: float = 0.0  # wall time of this process's share of the training
+    wall_s: float = 0.0  # wall time of the training, summed over the attempts of a resumed run
 
     def evals(self) -> list[dict[str, Any]]:
         return [r for r in self.history if r["split"] == "eval"]
@@ -177,7 +178,8 @@ class Trainer:
     def _save(self, step: int, finished: bool) -> None:
         if self.checkpoint_dir is None or not distributed.is_main():
             return
-        extra: dict[str, Any] = {"finished": finished}
+        extra: dict[str, Any] = {"finished": finished, "stopped_early": self._stopped,
+                                 "wall_s": self._wall_before + (time.perf_counter() - self._started)}
         if hasattr(self.data, "state_dict"):
             extra["data"] = self.data.state_dict()  # type: ignore[attr-defined]
         if self.scaler.is_enabled():
@@ -196,6 +198,9 @@ class Trainer:
         step_saved, path = checkpoints[-1]
         step, extra = load_checkpoint(path, model=self.model, optimizer=self.optimizer,
                                       scheduler=self.scheduler, identity=self.identity)
+        # Training time of the earlier attempts, so that a resumed sub-run keeps its own timing.
+        self._wall_before = float(extra.get("wall_s", 0.0))
+        self._stopped = bool(extra.get("stopped_early", False))
         if "data" in extra and hasattr(self.data, "load_state_dict"):
             self.data.load_state_dict(extra["data"])  # type: ignore[attr-defined]
         if "grad_scaler" in extra:
@@ -209,9 +214,7 @@ class Trainer:
                     if record.get("step", math.inf) <= step:
                         history.append(record)
             if distributed.is_main():
-                tmp = self.metrics_path.with_name(self.metrics_path.name + ".tmp")
-                tmp.write_text("".join(json.dumps(r) + "\n" for r in history), encoding="utf-8")
-                os.replace(tmp, self.metrics_path)
+                write_atomic(self.metrics_path, "".join(json.dumps(r) + "\n" for r in history))
         return step, bool(extra.get("finished", False)), history
 
     def _reset_log(self) -> list[dict[str, Any]]:
@@ -236,13 +239,13 @@ class Trainer:
 
     def fit(self) -> TrainResult:
         """Train; return the step reached, whether ``stop_when`` fired and the metrics history."""
-        started = time.perf_counter()
+        self._started = time.perf_counter()
+        self._wall_before, self._stopped = 0.0, False
         cfg = self.config
         if self.resume:
             step, finished, history = self._restore()
-            if finished:
-                stopped = step < cfg.max_steps
-                return TrainResult(step, stopped, history, 0.0)
+            if finished:  # nothing left to do: report the finished run's own step count and time
+                return TrainResult(step, self._stopped, history, self._wall_before)
         else:
             step, history = 0, self._reset_log()
         self.model.train()
@@ -290,7 +293,7 @@ class Trainer:
                     eval_record = self._run_eval(step, history)
                     last_eval_step = step
                     if self.stop_when is not None and self.stop_when(eval_record):
-                        stopped = True
+                        stopped = self._stopped = True
                 if bar is not None:
                     now = time.perf_counter()
                     rate = window_count / max(now - window_start, 1e-9)
@@ -310,4 +313,4 @@ class Trainer:
         finally:
             if bar is not None:
                 bar.close()
-        return TrainResult(step, stopped, history, time.perf_counter() - started)
+        return TrainResult(step, stopped, history, self._wall_before + time.perf_counter() - self._started)

@@ -7,19 +7,21 @@
 - :mod:`.cli`: ``papercraft bpe train|encode|decode``.
 """
 
-from papercraft.papers.bpe.tokenizer import (
-    CL100K_PATTERN,
-    ENDOFTEXT,
-    GPT2_PATTERN,
-    PATTERNS,
-    DisallowedSpecialTokenError,
-    Tokenizer,
-    VocabularyError,
-    bytes_to_unicode,
-    unicode_to_bytes,
-)
-from papercraft.papers.bpe.train import train_bpe
-from papercraft.papers.bpe.gpt2 import gpt2_tokenizer
+from papercraft.lazy import lazy_exports
 
-__all__ = ["Tokenizer", "train_bpe", "gpt2_tokenizer", "GPT2_PATTERN", "CL100K_PATTERN", "PATTERNS", "ENDOFTEXT",
-           "VocabularyError", "DisallowedSpecialTokenError", "bytes_to_unicode", "unicode_to_bytes"]
+# Public names and the module defining each, imported on first use (no torch at import time).
+_EXPORTS = {
+    'CL100K_PATTERN': 'tokenizer',
+    'ENDOFTEXT': 'tokenizer',
+    'GPT2_PATTERN': 'tokenizer',
+    'PATTERNS': 'tokenizer',
+    'DisallowedSpecialTokenError': 'tokenizer',
+    'Tokenizer': 'tokenizer',
+    'VocabularyError': 'tokenizer',
+    'bytes_to_unicode': 'tokenizer',
+    'unicode_to_bytes': 'tokenizer',
+    'train_bpe': 'train',
+    'gpt2_tokenizer': 'gpt2',
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = ['Tokenizer', 'train_bpe', 'gpt2_tokenizer', 'GPT2_PATTERN', 'CL100K_PATTERN', 'PATTERNS', 'ENDOFTEXT', 'VocabularyError', 'DisallowedSpecialTokenError', 'bytes_to_unicode', 'unicode_to_bytes']

@@ -30,7 +30,7 @@ from torch import nn
 from papercraft.papers.cnn_case_study.alexnet import alexnet, alexnet_small
 from papercraft.papers.cnn_case_study.complexity import count_macs, count_parameters
 from papercraft.papers.cnn_case_study.googlenet import googlenet, googlenet_loss, googlenet_small
-from papercraft.papers.cnn_case_study.images import first_per_class, pad_to_32, standardize, torch_threads
+from papercraft.testbeds.images import first_per_class, pad_to_32, standardize, torch_threads
 from papercraft.papers.cnn_case_study.lenet import LeNet5Logits, lenet5, lenet_input, lenet_map_loss
 from papercraft.papers.cnn_case_study.vgg import VGG, vgg_small
 from papercraft.papers.cnn_case_study.zfnet import zfnet, zfnet_small

@@ -127,3 +127,6 @@ def from_torchvision_state_dict(state: Mapping[str, torch.Tensor]) -> dict[str, 
     BatchNorm running statistics and ``num_batches_tracked`` are carried along.
     """
     return {k: v for k, v in state.items() if k.startswith(("features.", "classifier."))}
+
+
+VGG_CONFIGS = CONFIGS  # the package exports the configurations under this name

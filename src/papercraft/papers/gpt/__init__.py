@@ -7,17 +7,19 @@
 - :mod:`.cli`: ``papercraft generate`` from a trained checkpoint.
 """
 
-from papercraft.papers.gpt.loss import chunked_linear_cross_entropy, linear_cross_entropy
-from papercraft.papers.gpt.model import (
-    GPT,
-    GPTClassifier,
-    GPTConfig,
-    from_hf_gpt2_state_dict,
-    from_hf_openai_gpt_state_dict,
-    sample_next_token,
-    to_hf_gpt2_state_dict,
-)
+from papercraft.lazy import lazy_exports
 
-__all__ = ["GPT", "GPTConfig", "GPTClassifier", "sample_next_token", "from_hf_gpt2_state_dict",
-           "from_hf_openai_gpt_state_dict", "to_hf_gpt2_state_dict", "linear_cross_entropy",
-           "chunked_linear_cross_entropy"]
+# Public names and the module defining each, imported on first use (no torch at import time).
+_EXPORTS = {
+    'chunked_linear_cross_entropy': 'loss',
+    'linear_cross_entropy': 'loss',
+    'GPT': 'model',
+    'GPTClassifier': 'model',
+    'GPTConfig': 'model',
+    'from_hf_gpt2_state_dict': 'model',
+    'from_hf_openai_gpt_state_dict': 'model',
+    'sample_next_token': 'model',
+    'to_hf_gpt2_state_dict': 'model',
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = ['GPT', 'GPTConfig', 'GPTClassifier', 'sample_next_token', 'from_hf_gpt2_state_dict', 'from_hf_openai_gpt_state_dict', 'to_hf_gpt2_state_dict', 'linear_cross_entropy', 'chunked_linear_cross_entropy']

@@ -7,17 +7,19 @@
 - :mod:`.experiment`: the analysis with the blog's grid plot, and the addition experiment.
 """
 
-from papercraft.papers.integer_tokenization.analysis import (
-    SCHEMES,
-    IntegerStats,
-    consistency_by_digits,
-    gpt2_splitter,
-    integer_statistics,
-    pattern_of,
-    split_chunks3,
-    split_digits,
-    splitter,
-)
+from papercraft.lazy import lazy_exports
 
-__all__ = ["SCHEMES", "IntegerStats", "consistency_by_digits", "gpt2_splitter", "integer_statistics", "pattern_of",
-           "split_chunks3", "split_digits", "splitter"]
+# Public names and the module defining each, imported on first use (no torch at import time).
+_EXPORTS = {
+    'SCHEMES': 'analysis',
+    'IntegerStats': 'analysis',
+    'consistency_by_digits': 'analysis',
+    'gpt2_splitter': 'analysis',
+    'integer_statistics': 'analysis',
+    'pattern_of': 'analysis',
+    'split_chunks3': 'analysis',
+    'split_digits': 'analysis',
+    'splitter': 'analysis',
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = ['SCHEMES', 'IntegerStats', 'consistency_by_digits', 'gpt2_splitter', 'integer_statistics', 'pattern_of', 'split_chunks3', 'split_digits', 'splitter']

@@ -5,15 +5,18 @@ LayerNorm in a GPT, BatchNorm vs GroupNorm vs LayerNorm at small batches, LayerN
 language model) in :mod:`papercraft.papers.normalization.experiment`.
 """
 
-from papercraft.papers.normalization.layers import (
-    BatchNorm,
-    GroupNorm,
-    InstanceNorm,
-    LayerNorm,
-    RMSNorm,
-    layer_norm,
-    make_norm,
-    rms_norm,
-)
+from papercraft.lazy import lazy_exports
 
-__all__ = ["BatchNorm", "LayerNorm", "InstanceNorm", "GroupNorm", "RMSNorm", "layer_norm", "rms_norm", "make_norm"]
+# Public names and the module defining each, imported on first use (no torch at import time).
+_EXPORTS = {
+    'BatchNorm': 'layers',
+    'GroupNorm': 'layers',
+    'InstanceNorm': 'layers',
+    'LayerNorm': 'layers',
+    'RMSNorm': 'layers',
+    'layer_norm': 'layers',
+    'make_norm': 'layers',
+    'rms_norm': 'layers',
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = ['BatchNorm', 'LayerNorm', 'InstanceNorm', 'GroupNorm', 'RMSNorm', 'layer_norm', 'rms_norm', 'make_norm']

@@ -13,20 +13,24 @@ like torch's own. The experiment (:mod:`.experiment`) reproduces the AdamW paper
 and the Schedule-Free claim on Fashion-MNIST.
 """
 
-from papercraft.papers.optimizers.adam import Adam, AdamW, paper_weight_decay
-from papercraft.papers.optimizers.schedule_free import ScheduleFreeAdamW, ScheduleFreeSGD
-from papercraft.papers.optimizers.schedules import (
-    SCHEDULES,
-    Constant,
-    LinearWarmup,
-    MultiplierSchedule,
-    PiecewiseConstant,
-    WarmupCosine,
-    make_schedule,
-    parse_schedule_spec,
-)
-from papercraft.papers.optimizers.sgd import SGD
+from papercraft.lazy import lazy_exports
 
-__all__ = ["SGD", "Adam", "AdamW", "ScheduleFreeSGD", "ScheduleFreeAdamW", "paper_weight_decay", "Constant",
-           "LinearWarmup", "WarmupCosine", "PiecewiseConstant", "MultiplierSchedule", "SCHEDULES", "make_schedule",
-           "parse_schedule_spec"]
+# Public names and the module defining each, imported on first use (no torch at import time).
+_EXPORTS = {
+    'Adam': 'adam',
+    'AdamW': 'adam',
+    'paper_weight_decay': 'adam',
+    'ScheduleFreeAdamW': 'schedule_free',
+    'ScheduleFreeSGD': 'schedule_free',
+    'SCHEDULES': 'schedules',
+    'Constant': 'schedules',
+    'LinearWarmup': 'schedules',
+    'MultiplierSchedule': 'schedules',
+    'PiecewiseConstant': 'schedules',
+    'WarmupCosine': 'schedules',
+    'make_schedule': 'schedules',
+    'parse_schedule_spec': 'schedules',
+    'SGD': 'sgd',
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = ['SGD', 'Adam', 'AdamW', 'ScheduleFreeSGD', 'ScheduleFreeAdamW', 'paper_weight_decay', 'Constant', 'LinearWarmup', 'WarmupCosine', 'PiecewiseConstant', 'MultiplierSchedule', 'SCHEDULES', 'make_schedule', 'parse_schedule_spec']

@@ -33,7 +33,7 @@ from papercraft.errors import NonFiniteLossError
 from papercraft.papers.optimizers.adam import Adam, AdamW, paper_weight_decay
 from papercraft.papers.optimizers.schedule_free import ScheduleFreeAdamW
 from papercraft.papers.optimizers.schedules import make_schedule
-from papercraft.papers.optimizers.testbed import FashionData, classification_loss, load_fashion_subset, mlp, test_evaluator, torch_threads
+from papercraft.testbeds.fashion_mlp import FashionData, classification_loss, load_fashion_subset, mlp, test_evaluator, torch_threads
 from papercraft.results import Criterion, Outcome, Plot, Table
 from papercraft.training import TensorBatches, TrainConfig, Trainer
 

@@ -28,7 +28,7 @@ import statistics
 import torch
 import torch.nn.functional as F
 
-from papercraft.papers.cnn_case_study.images import first_per_class, pad_to_32, standardize, torch_threads
+from papercraft.testbeds.images import first_per_class, pad_to_32, standardize, torch_threads
 from papercraft.papers.resnet.model import cifar_resnet
 from papercraft.results import Criterion, Outcome, Plot, Table
 from papercraft.runner import RunContext

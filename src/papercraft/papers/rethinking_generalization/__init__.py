@@ -19,30 +19,22 @@ Modules:
 - :mod:`.experiment` — the reproduction on real MNIST digits (Fig. 1a-c and the regularizer claim).
 """
 
-from papercraft.papers.rethinking_generalization.models import MLP, SmallCNN, build_model
-from papercraft.papers.rethinking_generalization.randomization import (
-    INPUT_RANDOMIZATIONS,
-    ShiftAugmentedBatches,
-    corrupt_labels,
-    fixed_pixel_permutation,
-    gaussian_inputs,
-    random_pixels,
-    random_shift,
-    randomize_inputs,
-    shuffle_pixels,
-)
+from papercraft.lazy import lazy_exports
 
-__all__ = [
-    "MLP",
-    "SmallCNN",
-    "build_model",
-    "INPUT_RANDOMIZATIONS",
-    "ShiftAugmentedBatches",
-    "corrupt_labels",
-    "fixed_pixel_permutation",
-    "gaussian_inputs",
-    "random_pixels",
-    "random_shift",
-    "randomize_inputs",
-    "shuffle_pixels",
-]
+# Public names and the module defining each, imported on first use (no torch at import time).
+_EXPORTS = {
+    'MLP': 'models',
+    'SmallCNN': 'models',
+    'build_model': 'models',
+    'INPUT_RANDOMIZATIONS': 'randomization',
+    'ShiftAugmentedBatches': 'randomization',
+    'corrupt_labels': 'randomization',
+    'fixed_pixel_permutation': 'randomization',
+    'gaussian_inputs': 'randomization',
+    'random_pixels': 'randomization',
+    'random_shift': 'randomization',
+    'randomize_inputs': 'randomization',
+    'shuffle_pixels': 'randomization',
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = ['MLP', 'SmallCNN', 'build_model', 'INPUT_RANDOMIZATIONS', 'ShiftAugmentedBatches', 'corrupt_labels', 'fixed_pixel_permutation', 'gaussian_inputs', 'random_pixels', 'random_shift', 'randomize_inputs', 'shuffle_pixels']

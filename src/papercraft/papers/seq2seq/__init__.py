@@ -7,8 +7,17 @@
 - :mod:`.experiment`: reversed vs normal source, greedy vs beam.
 """
 
-from papercraft.papers.seq2seq.decoding import beam_search, greedy_decode
-from papercraft.papers.seq2seq.lstm import LSTM, LSTMCell
-from papercraft.papers.seq2seq.model import Seq2Seq, Seq2SeqConfig, reverse_padded
+from papercraft.lazy import lazy_exports
 
-__all__ = ["LSTM", "LSTMCell", "Seq2Seq", "Seq2SeqConfig", "beam_search", "greedy_decode", "reverse_padded"]
+# Public names and the module defining each, imported on first use (no torch at import time).
+_EXPORTS = {
+    'beam_search': 'decoding',
+    'greedy_decode': 'decoding',
+    'LSTM': 'lstm',
+    'LSTMCell': 'lstm',
+    'Seq2Seq': 'model',
+    'Seq2SeqConfig': 'model',
+    'reverse_padded': 'model',
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = ['LSTM', 'LSTMCell', 'Seq2Seq', 'Seq2SeqConfig', 'beam_search', 'greedy_decode', 'reverse_padded']

@@ -24,7 +24,7 @@ from __future__ import annotations
 import torch
 
 from papercraft.papers.seq2seq.model import Seq2Seq, Seq2SeqConfig
-from papercraft.papers.seq2seq.translation import (
+from papercraft.testbeds.translation import (
     TranslationData,
     bleu,
     decide_better,

@@ -21,7 +21,7 @@ from torch import Tensor, nn
 
 from papercraft.papers.seq2seq.decoding import beam_search, greedy_decode
 from papercraft.papers.seq2seq.lstm import LSTM
-from papercraft.papers.seq2seq.translation import BOS_ID, EOS_ID, PAD_ID
+from papercraft.testbeds.translation import BOS_ID, EOS_ID, PAD_ID
 
 __all__ = ["Seq2SeqConfig", "Seq2Seq", "reverse_padded"]
 

@@ -7,7 +7,14 @@ learning-rate range test. Builds on :mod:`papercraft.papers.optimizers` (its SGD
 - :mod:`.experiment` — one-cycle against a piecewise-constant schedule on Fashion-MNIST.
 """
 
-from papercraft.papers.super_convergence.one_cycle import OneCycle
-from papercraft.papers.super_convergence.range_test import RangeTestResult, lr_range_test, plot_range_test
+from papercraft.lazy import lazy_exports
 
-__all__ = ["OneCycle", "RangeTestResult", "lr_range_test", "plot_range_test"]
+# Public names and the module defining each, imported on first use (no torch at import time).
+_EXPORTS = {
+    'OneCycle': 'one_cycle',
+    'RangeTestResult': 'range_test',
+    'lr_range_test': 'range_test',
+    'plot_range_test': 'range_test',
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = ['OneCycle', 'RangeTestResult', 'lr_range_test', 'plot_range_test']

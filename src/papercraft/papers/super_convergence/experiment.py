@@ -39,7 +39,7 @@ import torch
 
 from papercraft.errors import NonFiniteLossError
 from papercraft.papers.optimizers import SGD, make_schedule
-from papercraft.papers.optimizers.testbed import FashionData, classification_loss, load_fashion_subset, mlp, test_evaluator, torch_threads
+from papercraft.testbeds.fashion_mlp import FashionData, classification_loss, load_fashion_subset, mlp, test_evaluator, torch_threads
 from papercraft.papers.super_convergence.range_test import lr_range_test, plot_range_test
 from papercraft.results import Criterion, Outcome, Plot, Table
 from papercraft.training import TensorBatches, TrainConfig, Trainer

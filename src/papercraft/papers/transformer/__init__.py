@@ -8,20 +8,16 @@
 - :mod:`.experiment`: the Transformer against the seq2seq baseline at the same training time.
 """
 
-from papercraft.papers.transformer.attention import (
-    KVCache,
-    LearnedPositions,
-    MultiHeadAttention,
-    causal_mask,
-    scaled_dot_product_attention,
-    sinusoidal_positions,
-)
+from papercraft.lazy import lazy_exports
 
-__all__ = [
-    "KVCache",
-    "LearnedPositions",
-    "MultiHeadAttention",
-    "causal_mask",
-    "scaled_dot_product_attention",
-    "sinusoidal_positions",
-]
+# Public names and the module defining each, imported on first use (no torch at import time).
+_EXPORTS = {
+    'KVCache': 'attention',
+    'LearnedPositions': 'attention',
+    'MultiHeadAttention': 'attention',
+    'causal_mask': 'attention',
+    'scaled_dot_product_attention': 'attention',
+    'sinusoidal_positions': 'attention',
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = ['KVCache', 'LearnedPositions', 'MultiHeadAttention', 'causal_mask', 'scaled_dot_product_attention', 'sinusoidal_positions']

@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 
 from papercraft.papers.seq2seq.experiment import _set_threads, seq2seq_translate, train_seq2seq
-from papercraft.papers.seq2seq.translation import (
+from papercraft.testbeds.translation import (
     BOS_ID,
     EOS_ID,
     PAD_ID,

@@ -2,20 +2,22 @@
 saliency, guided backprop and Grad-CAM for any papercraft CNN, scored by a pointing game on digits
 placed at known positions."""
 
-from papercraft.papers.visualizing_cnns.canvas import ink_box, place_on_canvas
-from papercraft.papers.visualizing_cnns.methods import (
-    deconvnet,
-    first_layer_filters,
-    grad_cam,
-    guided_backprop,
-    input_gradient,
-    occlusion_map,
-    pointing_hits,
-    relu_backward_rule,
-    saliency,
-    top_activation_reconstructions,
-)
+from papercraft.lazy import lazy_exports
 
-__all__ = ["deconvnet", "first_layer_filters", "grad_cam", "guided_backprop", "input_gradient", "occlusion_map",
-           "pointing_hits", "relu_backward_rule", "saliency", "top_activation_reconstructions", "ink_box",
-           "place_on_canvas"]
+# Public names and the module defining each, imported on first use (no torch at import time).
+_EXPORTS = {
+    'ink_box': 'canvas',
+    'place_on_canvas': 'canvas',
+    'deconvnet': 'methods',
+    'first_layer_filters': 'methods',
+    'grad_cam': 'methods',
+    'guided_backprop': 'methods',
+    'input_gradient': 'methods',
+    'occlusion_map': 'methods',
+    'pointing_hits': 'methods',
+    'relu_backward_rule': 'methods',
+    'saliency': 'methods',
+    'top_activation_reconstructions': 'methods',
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = ['deconvnet', 'first_layer_filters', 'grad_cam', 'guided_backprop', 'input_gradient', 'occlusion_map', 'pointing_hits', 'relu_backward_rule', 'saliency', 'top_activation_reconstructions', 'ink_box', 'place_on_canvas']

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from papercraft.papers.cnn_case_study.alexnet import AlexNet, AlexNetConfig
-from papercraft.papers.cnn_case_study.images import torch_threads
+from papercraft.testbeds.images import torch_threads
 from papercraft.papers.visualizing_cnns.canvas import place_on_canvas
 from papercraft.papers.visualizing_cnns.methods import (
     deconvnet,

@@ -1,0 +1,31 @@
+"""Lazy exports for the entries' packages.
+
+Importing ``papercraft.papers.<id>`` (which importing its ``entry.py`` does) must not import torch,
+so that ``papercraft list`` and ``show`` stay instant. An entry's ``__init__.py`` therefore names
+its public objects and the module each lives in, and :func:`lazy_exports` imports that module on
+first access: ``from papercraft.papers.gpt import GPT`` still works.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def lazy_exports(package: str, exports: Mapping[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """Module-level ``__getattr__`` and ``__dir__`` (PEP 562) for ``package``.
+
+    ``exports`` maps a public name to the submodule that defines it, e.g. ``{"GPT": "model"}``.
+    """
+
+    def __getattr__(name: str) -> Any:
+        if name in exports:
+            module = importlib.import_module(f"{package}.{exports[name]}")
+            return getattr(module, name)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(exports)
+
+    return __getattr__, __dir__

@@ -1,0 +1,1 @@
+"""coco — Microsoft COCO: Common Objects in Context (declared; no implementation yet). See ``entry.py``."""

@@ -1,0 +1,1 @@
+"""conformer — Conformer: Convolution-augmented Transformer for Speech Recognition (declared; no implementation yet). See ``entry.py``."""

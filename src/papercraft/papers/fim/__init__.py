@@ -1,0 +1,1 @@
+"""fim — Efficient Training of Language Models to Fill in the Middle (declared; no implementation yet). See ``entry.py``."""

@@ -1,0 +1,1 @@
+"""gan — Generative Adversarial Networks (with DCGAN) (declared; no implementation yet). See ``entry.py``."""

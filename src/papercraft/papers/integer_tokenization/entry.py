@@ -1,0 +1,83 @@
+"""The ``integer-tokenization`` entry's declaration: what the paper claims, its numbers, the experiments and
+their presets. Read by the registry; imports no torch."""
+
+from papercraft.registry import Entry, Experiment, Headline, PaperNumber, Preset
+
+ENTRY = Entry(
+    id="integer-tokenization",
+    title="Integer tokenization is insane",
+    authors="Millidge (beren.io)",
+    year=2023,
+    claim="GPT-2's BPE splits integers inconsistently, and a Transformer learns multi-digit addition better with consistent digit tokenization.",
+    paper_numbers=(
+        PaperNumber("GPT-2 single-token integers below 1000", "all of them, but irregular above", "blog"),
+    ),
+    implements=(
+        "analysis of how a tokenizer splits the integers 0-99,999: single-token integers, tokens per number, split patterns and their consistency per digit count",
+        "GPT-2's real vocabulary (bare and after a space), single digits, right-aligned 3-digit chunks",
+        "the blog's grid plot of GPT-2 tokens per integer",
+        "addition problems under each tokenization, learned by the gpt entry's decoder; exact-match accuracy by number of digits over several seeds",
+    ),
+    deviations=(
+        "The blog shows the analysis only; the addition experiment is the catalogue's test of its conclusion, at toy scale (operands of 1-3 digits, a 2-layer model of width 64, CPU minutes).",
+        "Consistency alone is not what helps at this scale: right-aligned 3-digit chunks are consistent but give ~1,100 number tokens, and the tiny model learns addition with them about as poorly as with GPT-2's tokens; single digits (14 tokens) are what wins here.",
+    ),
+    headline=Headline(
+        "addition_accuracy_digits_minus_gpt2",
+        "addition accuracy, single digits minus GPT-2 tokens",
+        unit="points",
+        scale=100,
+        digits=2,
+    ),
+    builds_on=("bpe", "gpt"),
+    tools=("bpe", "gpt"),
+    experiments=(
+        Experiment(
+            name="analysis-and-addition",
+            description="(a) GPT-2's integer splits vs single digits and 3-digit chunks; (b) a tiny GPT learns addition under each tokenization, several seeds",
+            target="papercraft.papers.integer_tokenization.experiment:run",
+            presets={
+                "quick": Preset(
+                    params={
+                        "upper": 10000,
+                        "max_digits": 2,
+                        "n_train": 2000,
+                        "n_test": 500,
+                        "seeds": 1,
+                        "steps": 30,
+                        "batch_size": 64,
+                        "n_layer": 1,
+                        "n_head": 2,
+                        "d_model": 32,
+                        "lr": 0.003,
+                        "weight_decay": 0.01,
+                        "warmup": 10,
+                    },
+                    budget_s=40,
+                    description="integers below 10,000; addition smoke test (2 digits, 30 steps)",
+                    threads=1,
+                ),
+                "full": Preset(
+                    params={
+                        "upper": 100000,
+                        "max_digits": 3,
+                        "n_train": 20000,
+                        "n_test": 3000,
+                        "seeds": 3,
+                        "steps": 2000,
+                        "batch_size": 64,
+                        "n_layer": 2,
+                        "n_head": 4,
+                        "d_model": 64,
+                        "lr": 0.003,
+                        "weight_decay": 0.01,
+                        "warmup": 100,
+                    },
+                    budget_s=900,
+                    description="full analysis; addition with 1-3 digit operands, 3 seeds × 3 tokenizations, 2,000 steps each",
+                    threads=1,
+                ),
+            },
+        ),
+    ),
+)

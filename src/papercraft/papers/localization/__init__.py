@@ -1,0 +1,1 @@
+"""localization — Detection and Localization (cs231n) (declared; no implementation yet). See ``entry.py``."""

@@ -1,0 +1,1 @@
+"""microscope — OpenAI Microscope (declared; no implementation yet). See ``entry.py``."""

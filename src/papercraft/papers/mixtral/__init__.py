@@ -1,0 +1,1 @@
+"""mixtral — Mixtral of Experts (declared; no implementation yet). See ``entry.py``."""

@@ -1,0 +1,1 @@
+"""persimmon — Persimmon-8B (declared; no implementation yet). See ``entry.py``."""

@@ -1,0 +1,1 @@
+"""pixelrnn — Pixel Recurrent Neural Networks (declared; no implementation yet). See ``entry.py``."""

@@ -1,0 +1,1 @@
+"""reformer — Reformer: The Efficient Transformer (declared; no implementation yet). See ``entry.py``."""

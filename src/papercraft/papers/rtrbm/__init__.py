@@ -1,0 +1,1 @@
+"""rtrbm — The Recurrent Temporal Restricted Boltzmann Machine (declared; no implementation yet). See ``entry.py``."""

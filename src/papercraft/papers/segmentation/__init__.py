@@ -1,0 +1,1 @@
+"""segmentation — Segmentation: Fully Convolutional Networks and U-Net (declared; no implementation yet). See ``entry.py``."""

@@ -1,0 +1,1 @@
+"""ssm — Efficiently Modeling Long Sequences with Structured State Spaces (S4) / Mamba: Linear-Time Sequence Modeling with Selective State Spaces (declared; no implementation yet). See ``entry.py``."""

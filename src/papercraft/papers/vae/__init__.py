@@ -1,0 +1,1 @@
+"""vae — Auto-Encoding Variational Bayes (declared; no implementation yet). See ``entry.py``."""

@@ -1,0 +1,1 @@
+"""weak-to-strong — Weak-to-Strong Generalization (declared; no implementation yet). See ``entry.py``."""

@@ -1,0 +1,1 @@
+"""whisper — Robust Speech Recognition via Large-Scale Weak Supervision (declared; no implementation yet). See ``entry.py``."""

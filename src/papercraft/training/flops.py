@@ -1,0 +1,31 @@
+"""Counted floating-point operations, for claims about equal training cost.
+
+Process CPU time depends on the machine and its load; a FLOP count does not. :func:`step_flops`
+counts one training step (forward and backward) with torch's ``FlopCounterMode``, which counts
+matrix multiplications and convolutions (the operations that dominate a step), the convention of
+the scaling-law literature. Elementwise operations are not counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+
+def step_flops(model: nn.Module, loss_fn: Callable[[nn.Module, tuple[torch.Tensor, ...]], tuple[torch.Tensor, Mapping[str, Any]]],
+               batch: tuple[torch.Tensor, ...]) -> int:
+    """FLOPs of one forward + backward pass of ``loss_fn(model, batch)`` (gradients are discarded,
+    the model's parameters are left unchanged)."""
+    was_training = model.training
+    model.train()
+    counter = FlopCounterMode(display=False)
+    with counter:
+        loss, _ = loss_fn(model, batch)
+        loss.backward()
+    model.zero_grad(set_to_none=True)
+    model.train(was_training)
+    return int(counter.get_total_flops())
