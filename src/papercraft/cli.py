@@ -7,8 +7,7 @@
     papercraft report [--out DIR]        build the static HTML report
     papercraft data list | get NAME... | verify [NAME...]
     papercraft readme [--check]          regenerate (or check) the README's catalogue table
-    papercraft bpe train|encode|decode   GPT-2 byte-level BPE (the bpe entry)
-    papercraft generate CHECKPOINT       sample from a trained GPT (the gpt entry)
+    papercraft ENTRY-COMMAND ...         commands that entries contribute (e.g. bpe, generate)
 
 Input errors (unknown ids, presets, options, data sets) print one line naming the valid choices and
 exit with status 2; other failures (missing data, corrupt checkpoints, diverged training) print one
@@ -28,13 +27,12 @@ from pathlib import Path
 
 from papercraft import __version__
 from papercraft.errors import PapercraftError, UsageError
+from papercraft.registry import STATUSES, registry
 
-# Subcommands contributed by entries: (command, module, help). Each module has add_parser(subparsers),
-# and the parser it registers sets `func`. A module is imported only when its command is the one being
-# run (importing an entry can import torch, which would slow every other command down by seconds).
-ENTRY_COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("bpe", "papercraft.papers.bpe.cli", "byte-level BPE tokenizer: train a vocabulary, encode, decode"),
-    ("generate", "papercraft.papers.gpt.cli", "continue a prompt with a trained GPT checkpoint"),
+QUICK_EXPLAINED = (
+    "Quick presets are smoke-sized checks: the same code path as the full experiment at toy scale, a few "
+    "seconds each. Their verdicts are not the paper's result; the report's numbers come from the full "
+    "presets committed under results/, shown beside each quick verdict below."
 )
 
 
@@ -77,9 +75,9 @@ def _chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
 
 
 def _add_run_options(parser: argparse.ArgumentParser, *, default_preset: str) -> None:
-    parser.add_argument("--preset", choices=("quick", "full"), default=default_preset,
-                        help=f"quick: well under a minute on 2 CPU cores; full: minutes, the numbers on the report "
-                             f"(default: {default_preset})")
+    parser.add_argument("--preset", default=default_preset, metavar="NAME",
+                        help=f"quick: a smoke-sized check, seconds on 2 CPU cores; full: minutes, the numbers on the "
+                             f"report; an entry may declare more ('papercraft show ID') (default: {default_preset})")
     parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where to train: auto picks CUDA when available (default: auto)")
@@ -98,8 +96,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list the catalogue entries with their status and latest verdict",
                        description="List every catalogue entry: id, year, status and the verdict of its latest result.")
-    p.add_argument("--status", choices=("planned", "implemented", "verified", "reproduced"),
-                   help="only entries with this status")
+    p.add_argument("--status", choices=STATUSES,
+                   help="only entries with this status (derived from what exists: declared, implemented, "
+                        "tested, measured)")
     p.add_argument("--runnable", action="store_true", help="only entries with an experiment to run")
     p.set_defaults(func=cmd_list)
 
@@ -164,12 +163,16 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="exit 1 if the table is stale instead of rewriting it")
     p.set_defaults(func=cmd_readme)
 
+    # Subcommands contributed by entries (Entry.commands). Each module has add_parser(subparsers), and
+    # the parser it registers sets `func`. A module is imported only when its command is the one being
+    # run (importing an entry's code can import torch, which would slow every other command down).
     command = next((a for a in argv if not a.startswith("-")), None)
-    for name, module_name, help_text in ENTRY_COMMANDS:
-        if name == command:
-            importlib.import_module(module_name).add_parser(sub)
-        else:  # listed in `papercraft --help`; the real parser is built when the command is used
-            sub.add_parser(name, help=help_text)
+    for entry in registry():
+        for contributed in entry.commands:
+            if contributed.name == command:
+                importlib.import_module(contributed.module).add_parser(sub)
+            else:  # listed in `papercraft --help`; the real parser is built when the command is used
+                sub.add_parser(contributed.name, help=f"{contributed.help} (the {entry.id} entry)")
     return parser
 
 
@@ -180,43 +183,45 @@ def _missing_action(parser: argparse.ArgumentParser) -> int:
 # ---------------------------------------------------------------------------------------- commands
 
 
-def _latest_verdicts() -> dict[str, tuple[str, str]]:
+def _shown_results() -> dict[str, tuple[Path, dict]]:
+    """Per entry, the result the report shows: the newest run of a declared preset without
+    overrides, a full one if there is one (committed results/ and local runs/)."""
     from papercraft.results import find_results, latest_result
     from papercraft.runner import default_result_roots
 
-    verdicts = {}
-    for entry_id, results in find_results(default_result_roots()).items():
-        latest = latest_result(results)
+    shown = {}
+    found = find_results(default_result_roots())
+    for entry in registry():
+        presets = {name for x in entry.experiments for name in x.presets}
+        latest = latest_result(found.get(entry.id, []), presets)
         if latest:
-            verdicts[entry_id] = (latest[1].get("verdict", "?"), latest[1].get("preset", "?"))
-    return verdicts
+            shown[entry.id] = latest
+    return shown
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from papercraft.registry import registry
-
-    verdicts = _latest_verdicts()
-    rows = [("id", "year", "status", "latest verdict", "section")]
+    shown = _shown_results()
+    rows = [("id", "year", "status", "verdict (preset)", "section")]
     for e in registry():
         if (args.status and e.status != args.status) or (args.runnable and not e.runnable):
             continue
-        verdict, preset = verdicts.get(e.id, ("-", ""))
-        rows.append((e.id, str(e.year), e.status, f"{verdict} ({preset})" if preset else verdict, e.section.split(".")[0]))
+        result = shown.get(e.id, (None, {}))[1]
+        verdict = f"{result['verdict']} ({result.get('preset', '?')})" if result else "-"
+        rows.append((e.id, str(e.year), e.status, verdict, e.section.split(".")[0]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
-    counts = {}
+    counts = {s: 0 for s in STATUSES}
     for e in registry():
-        counts[e.status] = counts.get(e.status, 0) + 1
+        counts[e.status] += 1
     print(f"\n{len(registry())} entries: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    print("status says how far the work got; the verdict says whether the paper's claim held in our experiment.")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from papercraft.registry import registry
-
     e = registry().get(args.id)
     print(f"{e.id} — {e.title}\n{e.authors}, {e.year}" + (f" — arXiv {e.arxiv}" if e.arxiv else ""))
     print(f"status: {e.status}    section: {e.section}")
@@ -229,7 +234,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"\nexperiment '{x.name}': {x.description}\n  run: papercraft run {e.id} --experiment {x.name}")
         for name, preset in x.presets.items():
             params = ", ".join(f"{k}={v!r}" for k, v in preset.params.items()) or "(no parameters)"
-            print(f"  preset {name} (designed for ~{preset.budget_s:.0f} s on 2 CPU cores): {params}")
+            print(f"  preset {name}: {preset.description} (designed for ~{preset.budget_s:.0f} s on 2 CPU cores, "
+                  f"{preset.threads} torch thread{'s' if preset.threads > 1 else ''})\n    {params}")
+        types = x.param_types()
+        if types:
+            print("  --set KEY=VALUE accepts: " + ", ".join(f"{k} ({t})" for k, t in types.items()))
     if not e.runnable:
         print(f"\n{e.id} is {e.status}: nothing to run yet.")
     return 0
@@ -265,29 +274,37 @@ def _fmt(value) -> str:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from papercraft.registry import registry
+    from papercraft.results import committed_full_result
     from papercraft.runner import run_entry
 
     reg = registry()
     ids = args.ids or [e.id for e in reg if e.runnable]
     for entry_id in ids:  # validate everything before running anything
         reg.require_runnable(entry_id)
+    if args.preset == "quick":
+        print(QUICK_EXPLAINED, flush=True)
     failures = []
-    summary = []
+    summary = [("entry", f"{args.preset} verdict (this run)", "time", "committed full verdict")]
     for i, entry_id in enumerate(ids, 1):
         print(f"\n=== [{i}/{len(ids)}] {entry_id} ({args.preset}) ===", flush=True)
+        committed = committed_full_result(entry_id)
+        full = committed[1]["verdict"] if committed else "none yet"
         try:
             run_dir, result = run_entry(entry_id, preset=args.preset, seed=args.seed, device=args.device)
             _print_result(run_dir, result)
-            summary.append((entry_id, result["verdict"], f"{result['wall_s']:.0f} s"))
+            print(f"committed full-preset verdict: {full}")
+            summary.append((entry_id, result["verdict"], f"{result['wall_s']:.0f} s", full))
         except PapercraftError as exc:
             print(f"papercraft: error: {entry_id}: {exc}", file=sys.stderr)
             failures.append(entry_id)
-            summary.append((entry_id, "failed", str(exc)[:60]))
+            summary.append((entry_id, "failed: " + str(exc)[:50], "", full))
     index = _build_report(args.report, None)
+    widths = [max(len(r[i]) for r in summary) for i in range(4)]
     print("\nsummary:")
     for row in summary:
-        print("  " + "  ".join(row))
+        print("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    if args.preset == "quick":
+        print("(quick verdicts come from smoke-sized runs; the committed full verdicts are the entries' results)")
     print(f"report: {index}")
     if failures:
         print(f"papercraft: error: {len(failures)} entr{'y' if len(failures) == 1 else 'ies'} failed: {', '.join(failures)}",
@@ -300,7 +317,10 @@ def _build_report(out: Path, roots: Sequence[Path] | None) -> Path:
     from papercraft.report import build_report
     from papercraft.runner import default_result_roots
 
-    return build_report(out, list(roots) if roots else default_result_roots())
+    try:
+        return build_report(out, list(roots) if roots else default_result_roots())
+    except OSError as exc:
+        raise PapercraftError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:

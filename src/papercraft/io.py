@@ -8,10 +8,8 @@ directory is synced so that the rename itself survives a crash.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Any
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
@@ -41,10 +39,3 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
     except OSError:
         pass
     return path
-
-
-def write_json_atomic(path: str | os.PathLike[str], data: Any) -> Path:
-    """Write ``data`` as indented JSON (after :func:`papercraft.results.to_jsonable`) atomically."""
-    from papercraft.results import to_jsonable
-
-    return write_atomic(path, json.dumps(to_jsonable(data), indent=2) + "\n")

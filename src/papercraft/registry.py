@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import json
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from papercraft.errors import UsageError, unknown_choice
+from papercraft.paths import REPO_ROOT
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
-REPO_ROOT = PACKAGE_ROOT.parents[1]
 
 STATUSES = ("declared", "implemented", "tested", "measured")
 """How far the work on an entry got, derived from the files (:meth:`Entry.status`):
@@ -322,7 +323,15 @@ class Entry:
         """Has experiments whose modules exist."""
         if not self.experiments:
             return False
-        return all((REPO_ROOT / "src" / (e.module.replace(".", "/") + ".py")).exists() for e in self.experiments)
+        def importable(module: str) -> bool:
+            if module in sys.modules:
+                return True
+            try:
+                return importlib.util.find_spec(module) is not None
+            except (ModuleNotFoundError, ValueError):  # a parent package is missing
+                return False
+
+        return all(importable(e.module) for e in self.experiments)
 
     def experiment(self, name: str) -> Experiment:
         for experiment in self.experiments:

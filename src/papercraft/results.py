@@ -19,10 +19,13 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from papercraft.io import write_atomic
-from papercraft.statistics import Interval
+from papercraft.paths import REPO_ROOT
+
+if TYPE_CHECKING:  # statistics imports numpy; the registry reads results without it
+    from papercraft.statistics import Interval
 
 VERDICTS = ("reproduced", "not reproduced", "inconclusive")
 VERDICT_RULE = (
@@ -237,8 +240,6 @@ def latest_result(results: list[tuple[Path, dict[str, Any]]],
 
 def committed_full_result(entry_id: str) -> tuple[Path, dict[str, Any]] | None:
     """The newest committed (``results/<id>/``) full-preset result without overrides, if any."""
-    from papercraft.registry import REPO_ROOT
-
     found = find_results([REPO_ROOT / "results" / entry_id]).get(entry_id, [])
     chosen = latest_result(found)
     return chosen if chosen and chosen[1].get("preset") == "full" else None

@@ -27,6 +27,7 @@ from typing import Any
 
 from papercraft import __version__
 from papercraft.errors import PapercraftError, UsageError, unknown_choice
+from papercraft.paths import REPO_ROOT
 from papercraft.registry import Entry, Experiment, registry
 from papercraft.results import (
     RESULT_FILE,
@@ -40,7 +41,6 @@ from papercraft.results import (
     write_json_atomic,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def runs_root() -> Path:
@@ -147,8 +147,9 @@ class RunContext:
             raise ValueError(f"sub-run name {name!r} is used twice in experiment {self.experiment.name}")
         if seed is not None:
             self.used_seeds.add(int(seed))
-        full_identity = {"entry": self.entry.id, "experiment": self.experiment.name, "preset": self.preset,
-                         "params": self.params, "sub_run": name, "seed": seed, **dict(identity or {})}
+        # The parameters go in flat, so that a refused resume names the parameter that differs.
+        full_identity = {**self.params, "entry": self.entry.id, "experiment": self.experiment.name,
+                         "preset": self.preset, "sub_run": name, "sub_run_seed": seed, **dict(identity or {})}
         trainer = Trainer(model, optimizer, loss_fn, data,
                           TrainConfig(max_steps=steps, eval_every=eval_every, checkpoint_every=checkpoint_every,
                                       log_every=log_every, grad_clip=grad_clip, amp=amp, desc=name, unit=unit),

@@ -61,7 +61,7 @@ def results_root(tmp_path_factory) -> Path:
     real = registry()
     entry = real.get(ENTRY)
     experiment = dataclasses.replace(entry.experiments[0], target=f"{FAKE_MODULE}:run")
-    fake_entry = dataclasses.replace(entry, status="reproduced", experiments=(experiment,))
+    fake_entry = dataclasses.replace(entry, experiments=(experiment,))
     fake_registry = Registry([fake_entry if e.id == ENTRY else e for e in real])
 
     import papercraft.runner as runner

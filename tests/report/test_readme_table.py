@@ -64,7 +64,7 @@ def test_stale_readme_is_detected_and_updated(tmp_path):
     assert not readme_is_stale(readme, results_roots=[])
     assert update_readme(readme, results_roots=[]) is False
     # Editing a row by hand makes it stale again.
-    readme.write_text(text.replace("| planned |", "| verified |", 1))
+    readme.write_text(text.replace("| declared |", "| measured |", 1))
     assert readme_is_stale(readme, results_roots=[])
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from oracles import oracle
+
 from papercraft.registry import registry
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,7 +35,7 @@ def shots(tmp_path) -> Path:
 def browser():
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium) to run browser tests")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    sync_api = oracle("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:

@@ -58,7 +58,8 @@ def test_index_shows_headline_beside_paper_number(built_site):
     index = (site / "index.html").read_text(encoding="utf-8")
     row = index[index.index(f'href="entries/{ENTRY}.html"'):]
     row = row[: row.index("</tr>")]
-    assert fmt(0.9975) in row and "train_acc_random_labels" in row
+    # The headline with its human label and unit, never the raw key.
+    assert "99.8%" in row and "train accuracy on random labels" in row and "train_acc_random_labels" not in row
     first_paper = registry().get(ENTRY).paper_numbers[0]
     assert esc(first_paper.value) in row
     assert "full" in row and "0.123" not in row  # the newer quick run does not hide the full one
@@ -102,9 +103,9 @@ def test_entry_page_plots_are_copied_pngs(built_site):
 
 def test_planned_page_says_what_is_planned(built_site):
     site, _ = built_site
-    entry = next(e for e in registry() if e.status == "planned")
+    entry = next(e for e in registry() if e.status == "declared")
     page = (site / "entries" / f"{entry.id}.html").read_text(encoding="utf-8")
-    assert "This entry is planned" in page
+    assert "This entry is declared" in page
     assert esc(entry.claim) in page
     for number in entry.paper_numbers:
         assert esc(number.label) in page
@@ -134,7 +135,7 @@ def test_broken_results_are_skipped_with_warnings(built_site):
     assert "unknown entry 'no-such-entry'" in text
     assert "absent.png" in text and "escapes" not in text and "../rethinking-generalization" in text
     # The entries behind broken files still get pages; resnet shows its result without the bad plots.
-    assert "This entry is planned" in (site / "entries/bert.html").read_text()
+    assert "This entry is declared" in (site / "entries/bert.html").read_text()
     resnet = (site / "entries/resnet.html").read_text()
     assert "<img" not in resnet and resnet.count('class="missing"') == 2
     assert "result file(s) skipped" in (site / "index.html").read_text()

@@ -67,6 +67,14 @@ def test_sigkill_then_resume_reproduces_the_uninterrupted_metrics(uninterrupted,
     result = json.loads((out / "result.json").read_text())
     assert result["verdict"] == "reproduced"
     assert [a["how"] for a in result["earlier_attempts"]] == ["interrupted; no result.json was written"]
+    # Sub-run "a" finished before the kill: the resume keeps its own steps and training time
+    # (read back from its final checkpoint), instead of reporting 0 s for it.
+    subruns = result["experiments"]["toy"]["subruns"]
+    assert subruns["a"]["steps"] == 30 and subruns["a"]["wall_s"] >= 30 * 0.05
+    assert subruns["b"]["steps"] == 30 and subruns["b"]["wall_s"] >= 30 * 0.05
+    assert result["overrides"] == ["sleep=0.05"] and result["schema"] == 2
+    assert result["seeds"] == [0, 1]  # every seed a sub-run used, not only the base seed
+    assert result["threads"] == {"toy": 1}
 
 
 def test_truncated_checkpoint_is_a_clear_error_and_the_previous_one_survives(tmp_path):

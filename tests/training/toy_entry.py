@@ -16,10 +16,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from papercraft import catalog
-from papercraft.registry import Entry, Experiment, Preset
+from papercraft.registry import Entry, Experiment, Preset, registry
 from papercraft.results import Criterion, Outcome
-from papercraft.training import TensorBatches, Trainer, TrainConfig
+from papercraft.training import TensorBatches
 
 PARAMS = {"steps": 30, "checkpoint_every": 5, "sleep": 0.0, "batch_size": 16, "nan_at": 0, "dropout": 0.1,
           "width": 32, "save_params": ""}
@@ -62,13 +61,9 @@ def toy_experiment(ctx) -> Outcome:
         def evaluate(m):
             return {"acc": (m(x).argmax(1) == y).float().mean().item(), "loss": F.cross_entropy(m(x), y).item()}
 
-        trainer = Trainer(model, opt, loss_fn, TensorBatches(x, y, batch_size=p["batch_size"], seed=ctx.seed),
-                          TrainConfig(max_steps=p["steps"], eval_every=5, checkpoint_every=p["checkpoint_every"],
-                                      grad_clip=1.0),
-                          out_dir=ctx.subdir(run), scheduler=sched, evaluate=evaluate, device=ctx.device,
-                          resume=ctx.resume, identity={"run": run, "width": p["width"], "steps": p["steps"]})
-        trainer_state["calls"] = 0
-        result = trainer.fit()
+        result = ctx.train(run, model, opt, loss_fn, TensorBatches(x, y, batch_size=p["batch_size"], seed=ctx.seed),
+                           steps=p["steps"], seed=ctx.seed + (run == "b"), scheduler=sched, evaluate=evaluate,
+                           eval_every=5, log_every=1, checkpoint_every=p["checkpoint_every"], grad_clip=1.0)
         accs[run] = result.last_eval()["acc"]
         if p["save_params"] and run == "b":
             torch.save({k: v.detach().clone() for k, v in model.state_dict().items()}, p["save_params"])
@@ -78,7 +73,7 @@ def toy_experiment(ctx) -> Outcome:
 
 TOY = Entry(
     id="toy", title="Toy entry for tests", authors="tests", year=2026, section="tests",
-    claim="A small MLP fits a linearly separable problem.", status="implemented",
+    claim="A small MLP fits a linearly separable problem.",
     experiments=(Experiment(name="toy", description="two small sub-runs", target="toy_entry:toy_experiment",
                             presets={"quick": Preset(params=PARAMS, budget_s=5),
                                      "full": Preset(params={**PARAMS, "steps": 60}, budget_s=10)}),),
@@ -86,8 +81,10 @@ TOY = Entry(
 
 
 def install() -> None:
-    if all(e.id != "toy" for e in catalog.ENTRIES):
-        catalog.ENTRIES = (*catalog.ENTRIES, TOY)
+    """Add the toy entry to this process's registry (the cached one every command reads)."""
+    reg = registry()
+    if "toy" not in reg.ids():
+        reg.entries.append(TOY)
 
 
 if __name__ == "__main__":

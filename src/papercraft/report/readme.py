@@ -53,7 +53,8 @@ def catalogue_table(results_roots: Sequence[Path] = COMMITTED_RESULTS, reg: Regi
     """The markdown catalogue table: one row per entry in catalogue order.
 
     Columns: id, short title, year, section (letter; the legend follows the table), status, and
-    the verdict of the entry's latest result under ``results_roots`` (``—`` when it has none).
+    the verdict of the entry's shown result under ``results_roots``: a declared preset without
+    overrides, full if there is one (``—`` when it has none).
     """
     reg = reg if reg is not None else registry()
     found = find_results(results_roots)
@@ -62,7 +63,7 @@ def catalogue_table(results_roots: Sequence[Path] = COMMITTED_RESULTS, reg: Regi
     for entry in reg:
         letter, _, name = entry.section.partition(".")
         sections.setdefault(letter.strip(), name.strip())
-        latest = latest_result(found.get(entry.id, []))
+        latest = latest_result(found.get(entry.id, []), {name for x in entry.experiments for name in x.presets})
         verdict = latest[1].get("verdict") if latest else None
         lines.append("| " + " | ".join(_cell(c) for c in (
             f"`{entry.id}`", short_title(entry.title), entry.year, letter.strip(), entry.status, verdict or "—",

@@ -39,7 +39,17 @@ from papercraft.report.markup import (
     table,
     verdict_badge,
 )
-from papercraft.results import RESULT_FILE, VERDICT_RULE, VERDICTS, find_results, latest_result, read_result
+from papercraft.results import (
+    LEGACY_NOTE,
+    RESULT_FILE,
+    VERDICT_RULE,
+    VERDICTS,
+    find_results,
+    is_legacy,
+    latest_result,
+    overrides_of,
+    read_result,
+)
 from papercraft.runner import REPO_ROOT, default_result_roots
 
 DEFAULT_RESULT_ROOTS: tuple[Path, ...] = tuple(default_result_roots())
@@ -168,7 +178,8 @@ def _choose_results(reg: Registry, roots: Sequence[Path],
                 warn(f"skipped {run_dir / RESULT_FILE}: {problem}")
             else:
                 valid.append((run_dir, result))
-        best = latest_result(valid)
+        entry = reg.get(entry_id)
+        best = latest_result(valid, {name for x in entry.experiments for name in x.presets})
         if best is not None:
             chosen[entry_id] = best
             counts[entry_id] = len(valid)
@@ -191,19 +202,21 @@ def _shape_problem(result: dict[str, Any]) -> str | None:
     return None
 
 
-def headline_of(entry: Entry, result: dict[str, Any] | None) -> tuple[str, Any] | None:
-    """Our headline number ``(key, value)``: the result's ``headline``, else ``entry.headline``
-    looked up in the experiments' numbers."""
-    if not result:
+def headline_of(entry: Entry, result: dict[str, Any] | None) -> tuple[str, str] | None:
+    """Our headline number as ``(human label, value with its unit)``, from the entry's declared
+    :class:`~papercraft.registry.Headline` looked up in the result's numbers (the result's own
+    ``headline`` record names the key for results written before the declaration changed)."""
+    if not result or entry.headline is None:
         return None
+    keys = [entry.headline.key]
     head = result.get("headline")
-    if isinstance(head, dict) and "key" in head:
-        return head["key"], head.get("value")
-    if entry.headline:
+    if isinstance(head, dict) and head.get("key") not in (None, entry.headline.key):
+        keys.append(head["key"])
+    for key in keys:
         for exp in (result.get("experiments") or {}).values():
             numbers = exp.get("numbers") if isinstance(exp, dict) else None
-            if isinstance(numbers, dict) and entry.headline in numbers:
-                return entry.headline, numbers[entry.headline]
+            if isinstance(numbers, dict) and key in numbers:
+                return entry.headline.label, entry.headline.format(numbers[key])
     return None
 
 
@@ -278,7 +291,7 @@ def _index_row(entry: Entry, run: Run | None) -> str:
     ours = '<span class="muted">—</span>'
     head = headline_of(entry, result)
     if head is not None:
-        ours = f'<span class="num">{esc(fmt(head[1]))}</span><br><span class="small muted">{esc(head[0])}</span>'
+        ours = f'<span class="num">{esc(head[1])}</span><br><span class="small muted">{esc(head[0])}</span>'
     paper = '<span class="muted">—</span>'
     if entry.paper_numbers:
         first = entry.paper_numbers[0]
@@ -348,10 +361,10 @@ def _relations(entry: Entry, reg: Registry) -> str:
 
 
 def _planned_section(entry: Entry, has_code: bool) -> str:
-    if entry.status == "planned" and not has_code:
-        lead = "This entry is planned: it has no code or result yet."
-    elif entry.status == "planned":
-        lead = "This entry is planned: its code is being written (see the source below) and it has no result yet."
+    if entry.status == "declared" and not has_code:
+        lead = "This entry is declared: the paper, its claim and its numbers are on the map; it has no code or result yet."
+    elif entry.status in ("declared", "implemented"):
+        lead = "This entry's code is being written (see the source below); it has no result yet."
     else:
         lead = (f"This entry is {esc(entry.status)} but has no result yet; run "
                 f"<code>papercraft run {esc(entry.id)} --preset full</code> to produce one.")
@@ -366,8 +379,10 @@ def _numbers_section(entry: Entry, result: dict[str, Any] | None) -> str:
         ours = '<p class="muted">No measured numbers yet.</p>'
     else:
         head = headline_of(entry, result)
-        ours = (f'<p class="headline">Headline: <code>{esc(head[0])}</code> = <b class="num">{esc(fmt(head[1]))}</b> '
+        ours = (f'<p class="headline">{esc(head[0])}: <b class="num">{esc(head[1])}</b> '
                 f'({esc(result.get("preset", "?"))} preset)</p>' if head else '<p class="muted">No headline number.</p>')
+        if is_legacy(result):
+            ours += f'<p class="legacy small"><b>Older run.</b> {esc(LEGACY_NOTE)}</p>'
         experiments = {k: v for k, v in (result.get("experiments") or {}).items() if isinstance(v.get("numbers"), dict)}
         prefix = len(experiments) > 1  # keys are only unique within one experiment
         rows = [(f"{name}/{key}" if prefix else key, fmt(value))
@@ -453,14 +468,24 @@ def _run_facts(result: dict[str, Any], run_dir: Path, repo_root: Path, n_results
     budgets = [e.get("budget_s") for e in exps.values() if isinstance(e.get("budget_s"), (int, float))]
     budget = f" (budget {fmt(float(sum(budgets)))} s)" if budgets else ""
     machine_text = ", ".join(f"{k} {fmt(v)}" for k, v in machine.items() if k not in ("torch",)) or "—"
+    overrides = overrides_of(result)
     rows = [
         ("preset", result.get("preset")),
+        ("overrides (--set)", "none" if overrides == [] else ("not recorded" if overrides is None else " ".join(overrides))),
         ("seed", result.get("seed")),
-        ("seeds of the experiments", fmt(result.get("seeds"))),
+        ("seeds used", fmt(result.get("seeds"))),
+        ("torch threads", fmt(result.get("threads")) if result.get("threads") else "not recorded"),
         ("wall time", f"{fmt(result.get('wall_s'))} s{budget}"),
     ]
+    if is_legacy(result):
+        rows.insert(0, ("recorded by", "the runner before foundation v2: " + LEGACY_NOTE))
     for name, e in exps.items():
         rows.append((f"wall time of {name}", f"{fmt(e.get('wall_s'))} s of a {fmt(e.get('budget_s'))} s budget"))
+        subruns = e.get("subruns")
+        if isinstance(subruns, dict) and subruns:
+            rows.append((f"sub-runs of {name} (steps, training wall time)",
+                         "; ".join(f"{k}: {fmt(v.get('steps'))} steps, {fmt(v.get('wall_s'))} s"
+                                   for k, v in subruns.items() if isinstance(v, dict))))
     for i, attempt in enumerate(result.get("earlier_attempts") or [], 1):
         if isinstance(attempt, dict):
             rows.append((f"earlier attempt {i} (this run was resumed)",
@@ -482,7 +507,8 @@ def _run_facts(result: dict[str, Any], run_dir: Path, repo_root: Path, n_results
         ("command", result.get("command") or f"papercraft run {result.get('entry')} --preset {result.get('preset')} "
                                                f"--seed {result.get('seed')}"),
         ("run directory", _display_path(run_dir, repo_root)),
-        ("results found", f"{n_results} (shown: the newest full-preset run if any, else the newest run)"),
+        ("results found", f"{n_results} (shown: the newest full-preset run of a declared preset without "
+                          "overrides if any, else the newest such run)"),
     ]
     return "<section><h2>The run</h2>" + table(["fact", "value"], [(k, fmt(v)) for k, v in rows], cls="facts") + "</section>"
 
@@ -573,16 +599,18 @@ def _about_page(result_roots: Sequence[Path], repo_root: Path) -> str:
         f"<h2>Verdict rule</h2><p>{esc(VERDICT_RULE)}.</p>"
         "<p>Secondary criteria are shown beside the verdict but do not change it. Criteria are grouped into parts "
         "(the sub-claims of the catalogue), each with its own verdict.</p>"
-        "<h2>Statuses</h2>" + bullets([
-            "planned: declared in the registry only",
-            "implemented: the code exists",
-            "verified: tests against a reference implementation (oracle) pass",
-            "reproduced: the full experiment has run and produced a verdict",
+        "<h2>Statuses</h2><p>How far the work on an entry got, derived from the files (never typed by hand). "
+        "A status is not a verdict: a measured entry's claim may well not have reproduced.</p>" + bullets([
+            "declared: its entry.py states the paper, the claim and the paper's numbers",
+            "implemented: its package has code",
+            "tested: its tests (parity with a reference implementation, equivalences, the quick preset) exist",
+            "measured: a full-preset result of a declared preset is committed",
         ])
         + "<h2>Reproducing a result</h2>"
         "<pre>papercraft run ID --preset full     # writes runs/ID/full-seed0-&lt;time&gt;/result.json\n"
         "papercraft report                    # rebuilds this site from the latest results</pre>"
-        "<p>Each entry shows its newest <code>full</code>-preset result if there is one, else its newest result. "
+        "<p>Each entry shows its newest <code>full</code>-preset result if there is one, else its newest result, "
+        "among runs of a declared preset without <code>--set</code> overrides. "
         "Results were looked for in:</p>" + roots
         + f'<p class="small">papercraft {esc(__version__)}</p>'
     )
