@@ -36,8 +36,7 @@ from papercraft.papers.bpe import (
 from papercraft.papers.bpe.tokenizer import bpe_merge, bpe_merge_heap, byte_order, fix_surrogates
 from papercraft.papers.bpe.train import count_words
 
-tiktoken = pytest.importorskip("tiktoken")
-from tiktoken_ext.openai_public import r50k_pat_str  # noqa: E402  (tiktoken's own GPT-2 pattern)
+from oracles import oracle
 
 CL100K_TIKTOKEN_PATTERN = (r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
                            r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s""")  # tiktoken_ext/openai_public.py, cl100k_base
@@ -69,10 +68,16 @@ def gpt2() -> Tokenizer:
         pytest.skip(str(exc))
 
 
+def r50k_pattern() -> str:
+    """tiktoken's own (possessive) GPT-2 pre-tokenization pattern."""
+    return oracle("tiktoken_ext.openai_public").r50k_pat_str
+
+
 @pytest.fixture(scope="module")
-def oracle(gpt2: Tokenizer):
+def reference(gpt2: Tokenizer):
     """tiktoken with GPT-2's real ranks and tiktoken's own (possessive) r50k pattern."""
-    return tiktoken.Encoding("gpt2-oracle", pat_str=r50k_pat_str, mergeable_ranks=gpt2.ranks,
+    tiktoken = oracle("tiktoken")
+    return tiktoken.Encoding("gpt2-oracle", pat_str=r50k_pattern(), mergeable_ranks=gpt2.ranks,
                              special_tokens={ENDOFTEXT: 50256})
 
 
@@ -163,19 +168,19 @@ def test_known_gpt2_ids(gpt2: Tokenizer):
     assert gpt2.decode([15496, 995, 50256]) == "Hello world" + ENDOFTEXT
 
 
-def test_parity_on_a_whole_austen_novel(gpt2, oracle):
+def test_parity_on_a_whole_austen_novel(gpt2, reference):
     novels = austen()
-    assert_parity(gpt2, oracle, novels["Persuasion"], "Persuasion")
+    assert_parity(gpt2, reference, novels["Persuasion"], "Persuasion")
 
 
-def test_parity_on_german_text(gpt2, oracle):
+def test_parity_on_german_text(gpt2, reference):
     text = german()
     assert len(text) > 500_000
-    assert_parity(gpt2, oracle, text, "German side of de-en")
+    assert_parity(gpt2, reference, text, "German side of de-en")
 
 
-def test_parity_on_python_source(gpt2, oracle):
-    assert_parity(gpt2, oracle, python_source(), "Python source", disallowed_special=())
+def test_parity_on_python_source(gpt2, reference):
+    assert_parity(gpt2, reference, python_source(), "Python source", disallowed_special=())
 
 
 HAND_STRINGS = [
@@ -198,17 +203,17 @@ WHITESPACE_STRINGS = [
 
 
 @pytest.mark.parametrize("text", HAND_STRINGS + WHITESPACE_STRINGS)
-def test_parity_on_hand_written_strings(gpt2, oracle, text):
+def test_parity_on_hand_written_strings(gpt2, reference, text):
     kw = {"disallowed_special": ()} if ENDOFTEXT in text else {}
-    assert_parity(gpt2, oracle, text, repr(text[:30]), **kw)
+    assert_parity(gpt2, reference, text, repr(text[:30]), **kw)
 
 
-def test_parity_on_many_code_points(gpt2, oracle):
+def test_parity_on_many_code_points(gpt2, reference):
     """Every BMP code point and every 64th astral one, in contexts that expose each character's class."""
     points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and (c < 0x10000 or c % 64 == 0)]
     chars = [chr(c) for c in points if not newer_than_python_unicode(chr(c))]
     text = "".join(f"a{c}b.{c}'s {c}1\n" for c in chars)
-    assert_parity(gpt2, oracle, text, "code-point sweep")
+    assert_parity(gpt2, reference, text, "code-point sweep")
 
 
 def unicode_text():
@@ -220,16 +225,16 @@ def unicode_text():
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(unicode_text())
-def test_parity_on_generated_unicode(gpt2, oracle, text):
-    assert_parity(gpt2, oracle, text, "hypothesis", disallowed_special=())
+def test_parity_on_generated_unicode(gpt2, reference, text):
+    assert_parity(gpt2, reference, text, "hypothesis", disallowed_special=())
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
                           st.characters(max_codepoint=0x2FFF)), max_size=30).map("".join))
-def test_parity_with_lone_surrogates(gpt2, oracle, text):
+def test_parity_with_lone_surrogates(gpt2, reference, text):
     """tiktoken joins valid surrogate pairs and replaces lone surrogates with U+FFFD; so do we."""
-    assert_parity(gpt2, oracle, text, "surrogates", disallowed_special=())
+    assert_parity(gpt2, reference, text, "surrogates", disallowed_special=())
 
 
 def test_surrogate_fix_up():
@@ -241,14 +246,14 @@ def test_surrogate_fix_up():
 # special tokens
 # ------------------------------------------------------------------------------------------------
 
-def test_special_tokens_rejected_in_ordinary_text(gpt2, oracle):
+def test_special_tokens_rejected_in_ordinary_text(gpt2, reference):
     text = "first document" + ENDOFTEXT + "second"
     with pytest.raises(DisallowedSpecialTokenError, match="allowed_special"):
         gpt2.encode(text)
     with pytest.raises(ValueError):
-        oracle.encode(text)
-    assert_parity(gpt2, oracle, text, "allowed", allowed_special={ENDOFTEXT})
-    assert_parity(gpt2, oracle, text, "as text", disallowed_special=())
+        reference.encode(text)
+    assert_parity(gpt2, reference, text, "allowed", allowed_special={ENDOFTEXT})
+    assert_parity(gpt2, reference, text, "as text", disallowed_special=())
     assert 50256 in gpt2.encode(text, allowed_special="all")
     assert 50256 not in gpt2.encode(text, disallowed_special=())
     with pytest.raises(ValueError, match="not special tokens"):
@@ -259,11 +264,11 @@ def test_special_tokens_rejected_in_ordinary_text(gpt2, oracle):
 # decoding
 # ------------------------------------------------------------------------------------------------
 
-def test_decode_replaces_invalid_utf8_like_gpt2(gpt2, oracle):
+def test_decode_replaces_invalid_utf8_like_gpt2(gpt2, reference):
     ids = gpt2.encode("😀 é")
     cut = ids[:1]  # the first byte(s) of a 4-byte character: invalid UTF-8 on its own
-    assert gpt2.decode_bytes(cut) == oracle.decode_bytes(cut)
-    assert gpt2.decode(cut) == oracle.decode(cut) and "\ufffd" in gpt2.decode(cut)
+    assert gpt2.decode_bytes(cut) == reference.decode_bytes(cut)
+    assert gpt2.decode(cut) == reference.decode(cut) and "\ufffd" in gpt2.decode(cut)
     with pytest.raises(ValueError, match="not in the vocabulary"):
         gpt2.decode([50257])
     with pytest.raises(ValueError, match="not in the vocabulary"):
@@ -334,7 +339,7 @@ def test_incremental_trainer_equals_full_recount(text):
 
 
 def hf_byte_level_merges(text: str, vocab_size: int, pattern_split: bool = True) -> list[tuple[bytes, bytes]]:
-    hf = pytest.importorskip("tokenizers")
+    hf = oracle("tokenizers")
     from papercraft.papers.bpe.tokenizer import str_to_token
 
     tokenizer = hf.Tokenizer(hf.models.BPE())
@@ -364,9 +369,10 @@ def test_merges_equal_hf_tokenizers_trainer_on_mixed_text(small_corpus):
     assert train_bpe(small_corpus, 1500).merges == hf_byte_level_merges(small_corpus, 1500)
 
 
-@pytest.mark.parametrize("pattern,tiktoken_pattern", [(GPT2_PATTERN, r50k_pat_str),
-                                                      (CL100K_PATTERN, CL100K_TIKTOKEN_PATTERN)], ids=["gpt2", "cl100k"])
-def test_tiktoken_on_papercraft_ranks_encodes_identically(small_corpus, pattern, tiktoken_pattern):
+@pytest.mark.parametrize("pattern", [GPT2_PATTERN, CL100K_PATTERN], ids=["gpt2", "cl100k"])
+def test_tiktoken_on_papercraft_ranks_encodes_identically(small_corpus, pattern):
+    tiktoken = oracle("tiktoken")
+    tiktoken_pattern = r50k_pattern() if pattern == GPT2_PATTERN else CL100K_TIKTOKEN_PATTERN
     tok = train_bpe(small_corpus, 1200, pattern=pattern, special_tokens=[ENDOFTEXT])
     theirs = tiktoken.Encoding("papercraft", pat_str=tiktoken_pattern, mergeable_ranks=tok.ranks,
                                special_tokens=tok.special_tokens)
@@ -539,19 +545,33 @@ def test_cli_errors_are_usage_errors(gpt2, argv, stdin, message):
         run_cli(argv, stdin)
 
 
-def test_quick_preset_runs_end_to_end(tmp_path):
+def test_quick_preset_runs_end_to_end(gpt2, tmp_path):
+    from papercraft.papers.bpe.experiment import HELD_OUT_NOVEL, truncate
     from papercraft.runner import run_entry
 
-    austen()
-    gpt2_or_skip = pytest.importorskip("papercraft.papers.bpe").gpt2_tokenizer
-    try:
-        gpt2_or_skip()
-    except (DataMissingError, UsageError) as exc:
-        pytest.skip(str(exc))
+    novels = austen()
     run_dir, result = run_entry("bpe", preset="quick", out=tmp_path)
-    assert result["verdict"] in ("reproduced", "not reproduced", "inconclusive")
-    numbers = result["experiments"]["compression"]["numbers"]
+    exp = result["experiments"]["compression"]
+    numbers = exp["numbers"]
     assert numbers["round_trip_failures"] == 0
     assert (run_dir / "compression" / "compression.png").is_file()
+    assert [p["path"] for p in exp["plots"]] == ["compression/compression.png"]
+    assert not {"train_chars", "held_out_chars", "merges", "train_s", "gpt2_encode_s"} & set(numbers)
+    # The claim's shape at quick scale: bytes/token rises at every step of the ladder, from exactly 1
+    # (single bytes) towards the ceiling of bytes per pre-token.
     sizes = numbers["held_out_bytes_per_token"]
+    assert list(sizes) == ["256", "512", "1024", "2048"]
     assert sizes["256"] == 1.0 and sizes["2048"] > sizes["512"]
+    ladder = list(sizes.values())
+    assert all(b > a for a, b in zip(ladder, ladder[1:]))
+    assert ladder[-1] < numbers["bytes_per_pre_token_ceiling"]
+    assert numbers["bytes_per_token_at_largest"] == sizes["2048"]
+    # Recomputed independently from the saved vocabulary and from GPT-2's.
+    held_out = novels[HELD_OUT_NOVEL][:exp["params"]["held_out_chars"]]
+    saved = Tokenizer.load(run_dir / "compression" / "vocabulary")
+    assert len(saved.merges) == 2048 - 256
+    n_bytes = len(held_out.encode("utf-8"))
+    for size, value in sizes.items():
+        assert value == round(n_bytes / len(truncate(saved, int(size)).encode(held_out, disallowed_special=())), 4)
+    gpt2_value = numbers["gpt2_bytes_per_token"]["Austen (held out)"]
+    assert gpt2_value == round(n_bytes / len(gpt2.encode(held_out, disallowed_special=())), 4)

@@ -20,7 +20,7 @@ ENTRY = Entry(
         "`papercraft bpe train|encode|decode`",
     ),
     deviations=(
-        "Pre-tokenization uses the `regex` package's Unicode tables (Unicode 17); tiktoken's Rust tables are older, so for 17,480 code points assigned after Unicode 15 as letters/numbers the two can split text differently. All other code points agree.",
+        "Pre-tokenization uses the `regex` package's Unicode tables (Unicode 17), not tiktoken's older Rust tables, so code points assigned as letters/numbers in newer Unicode versions can be split differently from tiktoken (`benchmarks/bench_bpe.py --sweep` counts them).",
     ),
     headline=Headline(
         "bytes_per_token_at_largest",

@@ -21,11 +21,15 @@ Criteria, fixed before the first run:
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from papercraft.papers.bpe.gpt2 import gpt2_tokenizer
 from papercraft.papers.bpe.tokenizer import Tokenizer
 from papercraft.papers.bpe.train import train_bpe
-from papercraft.results import Criterion, Outcome, Plot, Table
+from papercraft.results import Criterion, Outcome, Table
+
+if TYPE_CHECKING:
+    from papercraft.runner import RunContext
 
 HELD_OUT_NOVEL = "Persuasion"
 
@@ -46,7 +50,8 @@ def bytes_per_token(tok: Tokenizer, text: str) -> tuple[float, bool]:
     return len(text.encode("utf-8")) / max(len(ids), 1), tok.decode(ids) == text
 
 
-def run(ctx) -> Outcome:
+def run(ctx: RunContext) -> Outcome:
+    """Train one vocabulary to the largest size, measure every size of the ladder and GPT-2's."""
     from papercraft.data import load_austen, load_de_en
 
     p = ctx.params
@@ -78,9 +83,7 @@ def run(ctx) -> Outcome:
         ctx.log(f"vocab {size:>6}: held-out Austen {english[-1]:.3f} B/token, German {german_bpt[-1]:.3f}")
 
     gpt2 = gpt2_tokenizer()
-    t0 = time.perf_counter()
     gpt2_measured = {name: bytes_per_token(gpt2, text) for name, text in texts.items()}
-    gpt2_encode_s = time.perf_counter() - t0
     round_trips += [ok for _, ok in gpt2_measured.values()]
     rows.append(["GPT-2 (50257)"] + [round(gpt2_measured[n][0], 4) for n in texts]
                 + [all(ok for _, ok in gpt2_measured.values())])
@@ -111,16 +114,9 @@ def run(ctx) -> Outcome:
         "gpt2_bytes_per_token": {n: round(v[0], 4) for n, v in gpt2_measured.items()},
         "bytes_per_token_at_largest": round(english[-1], 4),
         "bytes_per_pre_token_ceiling": round(ceiling, 4),
-        "train_chars": len(train_text),
-        "held_out_chars": len(held_out),
-        "merges": len(trained.merges),
-        "train_s": round(train_s, 2),
-        "gpt2_encode_s": round(gpt2_encode_s, 3),
         "round_trip_failures": failures,
     }
-    plots = [Plot(_plot(ctx, sizes, english, german_bpt, gpt2_measured, ceiling),
-                  "Bytes per token on held-out text vs vocabulary size (log scale), papercraft-trained on five Austen "
-                  "novels; stars: GPT-2's real vocabulary; dotted: bytes per pre-token, the ceiling.")]
+    plot_compression(ctx, sizes, english, german_bpt, gpt2_measured, ceiling)
     tables = [Table("Bytes per token (higher = fewer tokens)", ["vocabulary", *texts, "round trip exact"], rows)]
     notes = [
         f"Trained on {len(train_text):,} characters of {', '.join(train_titles)}; held out: {HELD_OUT_NOVEL} "
@@ -130,31 +126,27 @@ def run(ctx) -> Outcome:
         "GPT-2's vocabulary was trained on WebText (web pages), not on Austen: the comparison shows what a "
         "domain-specific vocabulary buys, not which tokenizer is better.",
     ]
-    return Outcome(numbers=numbers, criteria=criteria, plots=plots, tables=tables, notes=notes)
+    return Outcome(numbers=numbers, criteria=criteria, tables=tables, notes=notes)
 
 
 def _non_increasing(values: list[float]) -> bool:
     return all(b <= a for a, b in zip(values, values[1:]))
 
 
-def _plot(ctx, sizes, english, german, gpt2_measured, ceiling) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    ax.plot(sizes, english, "o-", label="papercraft BPE, held-out Austen")
-    ax.plot(sizes, german, "s-", label="papercraft BPE, German")
-    ax.plot([50257], [gpt2_measured["Austen (held out)"][0]], "*", ms=14, color="C0", label="GPT-2 vocabulary, Austen")
-    ax.plot([50257], [gpt2_measured["German"][0]], "*", ms=14, color="C1", label="GPT-2 vocabulary, German")
-    ax.axhline(ceiling, ls=":", color="gray", label="bytes per pre-token (ceiling)")
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("vocabulary size (tokens)")
-    ax.set_ylabel("UTF-8 bytes per token")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(ctx.path("compression.png"), dpi=120)
-    plt.close(fig)
-    return "compression.png"
+def plot_compression(ctx: RunContext, sizes: list[int], english: list[float], german: list[float],
+                     gpt2_measured: dict[str, tuple[float, bool]], ceiling: float) -> None:
+    """Bytes per token against vocabulary size, with GPT-2's vocabulary and the pre-token ceiling."""
+    with ctx.figure("compression.png", "Bytes per token on held-out text vs vocabulary size (log scale), "
+                    "papercraft-trained on five Austen novels; stars: GPT-2's real vocabulary; dotted: bytes per "
+                    "pre-token, the ceiling.", size=(6.4, 4.2)) as (_, ax):
+        ax.plot(sizes, english, "o-", label="papercraft BPE, held-out Austen")
+        ax.plot(sizes, german, "s-", label="papercraft BPE, German")
+        ax.plot([50257], [gpt2_measured["Austen (held out)"][0]], "*", ms=14, color="C0",
+                label="GPT-2 vocabulary, Austen")
+        ax.plot([50257], [gpt2_measured["German"][0]], "*", ms=14, color="C1", label="GPT-2 vocabulary, German")
+        ax.axhline(ceiling, ls=":", color="gray", label="bytes per pre-token (ceiling)")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("vocabulary size (tokens)")
+        ax.set_ylabel("UTF-8 bytes per token")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)

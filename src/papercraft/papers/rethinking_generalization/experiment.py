@@ -41,13 +41,9 @@ non-decreasing in ``p`` up to 10%.
 
 from __future__ import annotations
 
-import json
-import math
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -60,8 +56,11 @@ from papercraft.papers.rethinking_generalization.randomization import (
     corrupt_labels,
     randomize_inputs,
 )
-from papercraft.results import Criterion, Outcome, Plot, Table
-from papercraft.training import TensorBatches, Trainer, TrainConfig
+from papercraft.results import Criterion, Outcome, Table
+from papercraft.training import TensorBatches
+
+if TYPE_CHECKING:
+    from papercraft.runner import RunContext
 
 NUM_CLASSES = 10
 CHANCE = 1.0 / NUM_CLASSES
@@ -171,17 +170,22 @@ def cross_entropy_loss(model: nn.Module, batch: tuple[torch.Tensor, ...]) -> tup
     return F.cross_entropy(logits, y), {"acc": float((logits.argmax(1) == y).float().mean())}
 
 
-def fit(spec: RunSpec, data: RandomizedData, params: Mapping[str, Any], seeds: Mapping[str, int], *,
-        out_dir: Path, device: Any, resume: bool, log=print) -> dict[str, Any]:
+def seed_streams(seed: int) -> dict[str, int]:
+    """The independent random streams of one run, derived from its base seed: the training subset,
+    the label/input randomization, the initialisation (shared by every sub-run of a model), the
+    batch order and the augmentation."""
+    return {"subset": seed, "corruption": seed + 1, "init": seed + 2, "batches": seed + 3, "augmentation": seed + 4}
+
+
+def fit(ctx: RunContext, spec: RunSpec, data: RandomizedData, seeds: Mapping[str, int]) -> dict[str, Any]:
     """Train ``spec`` until the training set is fitted (or ``spec.max_steps``); return its summary.
 
     ``steps_to_fit`` is the first evaluated step at which the accuracy on the training set, with
-    the labels trained on, reached ``spec.fit_threshold`` (None if it never did).
+    the labels trained on, reached ``spec.fit_threshold`` (None if it never did). The sub-run is
+    ``ctx.train``'s sub-run ``spec.name``; its checkpoint identity includes ``spec`` and ``seeds``.
     """
+    params = ctx.params
     threshold = spec.fit_threshold
-    identity = {"entry": "rethinking-generalization", "run": asdict(spec), "n_train": data.x_train.shape[0],
-                "batch_size": params["batch_size"], "lr": params["lr"], "eval_every": params["eval_every"],
-                "seeds": dict(seeds)}
     torch.manual_seed(seeds["init"])  # the same initialisation for every sub-run of a model
     model = build_model(spec.model, dropout=spec.dropout)
     # Weight decay: the paper's SGD applies w <- w - lr·(g + wd·w), where an L2 penalty and a decay of
@@ -195,25 +199,18 @@ def fit(spec: RunSpec, data: RandomizedData, params: Mapping[str, Any], seeds: M
                                  seed=seeds["batches"])
     if spec.augment_shift:
         batches = ShiftAugmentedBatches(batches, spec.augment_shift, seed=seeds["augmentation"])
-    x_train, y_train = data.x_train.to(device), data.y_train.to(device)
-    x_test, y_test = data.x_test.to(device), data.y_test.to(device)
+    x_train, y_train = data.x_train.to(ctx.device), data.y_train.to(ctx.device)
+    x_test, y_test = data.x_test.to(ctx.device), data.y_test.to(ctx.device)
 
     def evaluate(m: nn.Module) -> dict[str, float]:
         train_acc, train_loss = _accuracy_and_loss(m, x_train, y_train)
         test_acc, test_loss = _accuracy_and_loss(m, x_test, y_test)
         return {"train_acc": train_acc, "train_loss": train_loss, "test_acc": test_acc, "test_loss": test_loss}
 
-    trainer = Trainer(model, optimizer, cross_entropy_loss, batches,
-                      TrainConfig(max_steps=spec.max_steps, eval_every=int(params["eval_every"]),
-                                  checkpoint_every=int(params["checkpoint_every"]), log_every=10,
-                                  desc=spec.name),
-                      out_dir=out_dir, evaluate=evaluate, stop_when=lambda m: m["train_acc"] >= threshold,
-                      device=device, resume=resume, identity=identity)
-    summary_path = out_dir / "summary.json"
-    previous_wall = 0.0
-    if resume and summary_path.exists():
-        previous_wall = float(json.loads(summary_path.read_text())["wall_s"])
-    result = trainer.fit()
+    result = ctx.train(spec.name, model, optimizer, cross_entropy_loss, batches, steps=spec.max_steps,
+                       seed=ctx.seed, evaluate=evaluate, stop_when=lambda m: m["train_acc"] >= threshold,
+                       eval_every=int(params["eval_every"]), checkpoint_every=int(params["checkpoint_every"]),
+                       log_every=10, identity={"run": asdict(spec), "seeds": dict(seeds)})
     evals = result.evals()
     if not evals:
         raise RuntimeError(f"sub-run {spec.name} produced no evaluation")
@@ -224,12 +221,11 @@ def fit(spec: RunSpec, data: RandomizedData, params: Mapping[str, Any], seeds: M
         "train_acc": last["train_acc"], "train_loss": last["train_loss"], "test_acc": last["test_acc"],
         "fraction_redrawn": float(data.redrawn.float().mean()),
         "fraction_labels_changed": float((data.y_train != data.y_true).float().mean()),
-        "wall_s": round(previous_wall + result.wall_s, 2),
+        "wall_s": round(result.wall_s, 2),  # kept across resumes by the trainer
         "curve": [(r["step"], r["train_loss"], r["train_acc"]) for r in evals],
     }
-    summary_path.write_text(json.dumps(summary) + "\n")
-    log(f"{spec.name}: {result.step} steps, fitted at {fitted_at}, train acc {last['train_acc']:.4f}, "
-        f"test acc {last['test_acc']:.4f}, {summary['wall_s']:.1f} s")
+    ctx.log(f"{spec.name}: {result.step} steps, fitted at {fitted_at}, train acc {last['train_acc']:.4f}, "
+            f"test acc {last['test_acc']:.4f}, {summary['wall_s']:.1f} s")
     return summary
 
 
@@ -318,102 +314,66 @@ def criteria_for(summaries: Mapping[str, dict[str, Any]]) -> list[Criterion]:
 # --------------------------------------------------------------------------- plots
 
 
-def _plots(ctx: Any, summaries: Mapping[str, dict[str, Any]], threshold: float) -> list[Plot]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plots = []
-    # Fig. 1a: training loss per corruption type.
-    fig, ax = plt.subplots(figsize=(6, 4))
+def plot_figures(ctx: RunContext, summaries: Mapping[str, dict[str, Any]], threshold: float) -> None:
+    """Fig. 1a (learning curves), 1b (time to fit against p) and 1c (test error against p)."""
     curves = [("mlp-p0.0", "true labels"), ("mlp-p1.0", "random labels"), ("mlp-shuffled_pixels", "shuffled pixels"),
               ("mlp-random_pixels", "random pixels"), ("mlp-gaussian", "Gaussian"),
               ("mlp-p1.0-regularized", "random labels + weight decay, dropout"),
               ("mlp-p1.0-regularized-augmented", "random labels + weight decay, dropout, shifts")]
-    for name, label in curves:
-        if name in summaries:
-            steps, losses, _ = zip(*summaries[name]["curve"])
-            ax.plot([s / 1000 for s in steps], losses, label=label, ls="--" if "regularized" in name else "-")
-    ax.set_xlabel("thousand steps")
-    ax.set_ylabel("training loss (whole training set)")
-    ax.set_yscale("log")
-    ax.set_title("Fig. 1a: learning curves, MLP 1×512 on MNIST")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(ctx.path("fig1a_learning_curves.png"), dpi=120)
-    plt.close(fig)
-    plots.append(Plot("fig1a_learning_curves.png",
-                      "Training loss (cross-entropy on the whole training set, on the labels trained on) per "
-                      "randomization; each curve stops when the training accuracy reaches the fit threshold "
-                      f"({threshold:g})."))
+    with ctx.figure("fig1a_learning_curves.png",
+                    "Training loss (cross-entropy on the whole training set, on the labels trained on) per "
+                    "randomization; each curve stops when the training accuracy reaches the fit threshold "
+                    f"({threshold:g}).", size=(6, 4)) as (_, ax):
+        for name, label in curves:
+            if name in summaries:
+                steps, losses, _ = zip(*summaries[name]["curve"])
+                ax.plot([s / 1000 for s in steps], losses, label=label, ls="--" if "regularized" in name else "-")
+        ax.set_xlabel("thousand steps")
+        ax.set_ylabel("training loss (whole training set)")
+        ax.set_yscale("log")
+        ax.set_title("Fig. 1a: learning curves, MLP 1×512 on MNIST")
+        ax.legend(fontsize=8)
 
-    # Fig. 1b and 1c: time to fit and test error against label corruption.
-    fig_b, ax_b = plt.subplots(figsize=(5, 4))
-    fig_c, ax_c = plt.subplots(figsize=(5, 4))
-    for model, label in (("mlp", "MLP 1×512"), ("cnn", "small CNN")):
-        by_p = _by_p(summaries, model)
-        if not by_p:
-            continue
-        ps = list(by_p)
-        fitted = [(p, s["steps_to_fit"]) for p, s in by_p.items() if s["steps_to_fit"]]
-        if fitted:
-            ax_b.plot([p for p, _ in fitted], [k / 1000 for _, k in fitted], "o-", label=label)
-        unfitted = [(p, s["steps"]) for p, s in by_p.items() if not s["steps_to_fit"]]
-        if unfitted:
-            ax_b.plot([p for p, _ in unfitted], [k / 1000 for _, k in unfitted], "x", color="red",
-                      label=f"{label}: not fitted within budget")
-        ax_c.plot(ps, [1 - by_p[p]["test_acc"] for p in ps], "o-", label=label)
-    ax_b.set_xlabel("label corruption p")
-    ax_b.set_ylabel(f"thousand steps to train accuracy ≥ {threshold:g}")
-    ax_b.set_title("Fig. 1b: convergence slowdown")
-    ax_b.set_ylim(bottom=0)
-    ax_b.legend(fontsize=8)
-    fig_b.tight_layout()
-    fig_b.savefig(ctx.path("fig1b_time_to_fit.png"), dpi=120)
-    ax_c.axhline(1 - CHANCE, color="gray", ls=":", label="chance (0.9)")
-    ax_c.set_xlabel("label corruption p")
-    ax_c.set_ylabel("test error (true test labels)")
-    ax_c.set_ylim(0, 1)
-    ax_c.set_title("Fig. 1c: generalization error growth")
-    ax_c.legend(fontsize=8)
-    fig_c.tight_layout()
-    fig_c.savefig(ctx.path("fig1c_test_error.png"), dpi=120)
-    plt.close(fig_b)
-    plt.close(fig_c)
-    plots.append(Plot("fig1b_time_to_fit.png",
-                      "Steps until the training accuracy (on the corrupted labels) first reaches the fit threshold, "
-                      "against the fraction p of labels re-drawn uniformly."))
-    plots.append(Plot("fig1c_test_error.png",
-                      "Test error on the true labels of the 2,000 held-out digits after fitting, against p."))
-    return plots
+    models = [(model, label, _by_p(summaries, model)) for model, label in (("mlp", "MLP 1×512"), ("cnn", "small CNN"))]
+    models = [m for m in models if m[2]]
+    with ctx.figure("fig1b_time_to_fit.png",
+                    "Steps until the training accuracy (on the corrupted labels) first reaches the fit threshold, "
+                    "against the fraction p of labels re-drawn uniformly.", size=(5, 4)) as (_, ax):
+        for _, label, by_p in models:
+            fitted = [(p, s["steps_to_fit"]) for p, s in by_p.items() if s["steps_to_fit"]]
+            if fitted:
+                ax.plot([p for p, _ in fitted], [k / 1000 for _, k in fitted], "o-", label=label)
+            unfitted = [(p, s["steps"]) for p, s in by_p.items() if not s["steps_to_fit"]]
+            if unfitted:
+                ax.plot([p for p, _ in unfitted], [k / 1000 for _, k in unfitted], "x", color="red",
+                        label=f"{label}: not fitted within budget")
+        ax.set_xlabel("label corruption p")
+        ax.set_ylabel(f"thousand steps to train accuracy ≥ {threshold:g}")
+        ax.set_title("Fig. 1b: convergence slowdown")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8)
+
+    with ctx.figure("fig1c_test_error.png",
+                    "Test error on the true labels of the 2,000 held-out digits after fitting, against p.",
+                    size=(5, 4)) as (_, ax):
+        for _, label, by_p in models:
+            ps = list(by_p)
+            ax.plot(ps, [1 - by_p[p]["test_acc"] for p in ps], "o-", label=label)
+        ax.axhline(1 - CHANCE, color="gray", ls=":", label="chance (0.9)")
+        ax.set_xlabel("label corruption p")
+        ax.set_ylabel("test error (true test labels)")
+        ax.set_ylim(0, 1)
+        ax.set_title("Fig. 1c: generalization error growth")
+        ax.legend(fontsize=8)
 
 
 # --------------------------------------------------------------------------- the experiment
 
 
-def run(ctx: Any) -> Outcome:
-    """Train every sub-run of the preset, then compute the criteria, plots, table and notes.
-
-    ``torch_threads`` (if > 0) sets torch's intra-op threads for the duration of the experiment.
-    These networks are small: on a busy 2-core machine, two OpenMP threads wait for each other at
-    every barrier, and a [128, 784] × [784, 512] product measured 10× slower with 2 threads than
-    with 1 (4.3 vs 46 GFLOP/s). The previous setting is restored afterwards.
-    """
-    threads = int(ctx.params.get("torch_threads", 0))
-    previous_threads = torch.get_num_threads()
-    if threads > 0:
-        torch.set_num_threads(threads)
-    try:
-        return _run(ctx)
-    finally:
-        torch.set_num_threads(previous_threads)
-
-
-def _run(ctx: Any) -> Outcome:
+def run(ctx: RunContext) -> Outcome:
+    """Train every sub-run of the preset, then compute the criteria, plots, table and notes."""
     params = ctx.params
-    seeds = {"subset": ctx.seed, "corruption": ctx.seed + 1, "init": ctx.seed + 2, "batches": ctx.seed + 3,
-             "augmentation": ctx.seed + 4}
+    seeds = seed_streams(ctx.seed)
     x_train, y_train, x_test, y_test = load_digits_split()
     n_train = int(params["n_train"])
     if not 0 < n_train <= x_train.shape[0]:
@@ -423,16 +383,13 @@ def _run(ctx: Any) -> Outcome:
     runs = plan_runs(params)
     ctx.log(f"{len(runs)} sub-runs on {n_train} training / {x_test.shape[0]} test digits: "
             + ", ".join(r.name for r in runs))
-    started = time.perf_counter()
     summaries: dict[str, dict[str, Any]] = {}
     for spec in runs:
         data = randomized_data(spec, base, seeds["corruption"])
-        summaries[spec.name] = fit(spec, data, params, seeds, out_dir=ctx.subdir(spec.name), device=ctx.device,
-                                   resume=ctx.resume, log=ctx.log)
-    training_wall = time.perf_counter() - started
+        summaries[spec.name] = fit(ctx, spec, data, seeds)
     threshold = float(params["fit_threshold"])
     criteria = criteria_for(summaries)
-    plots = _plots(ctx, summaries, threshold)
+    plot_figures(ctx, summaries, threshold)
 
     by_p = _by_p(summaries)
     ratio = slowdown(summaries)
@@ -444,6 +401,9 @@ def _run(ctx: Any) -> Outcome:
            if s["spec"]["weight_decay"] or s["spec"]["dropout"] or s["spec"]["augment_shift"] else "none"),
           s["steps_to_fit"] if s["steps_to_fit"] is not None else "not fitted", s["steps"],
           round(s["train_acc"], 4), round(s["test_acc"], 4), s["wall_s"]] for name, s in summaries.items()])
+    # Only measurements: the configuration (spec) is in params and the table, the timing in "subruns".
+    measured = ("steps", "steps_to_fit", "train_acc", "train_loss", "test_acc", "fraction_redrawn",
+                "fraction_labels_changed")
     numbers: dict[str, Any] = {
         "train_acc_random_labels": by_p[1.0]["train_acc"],
         "test_acc_random_labels": by_p[1.0]["test_acc"],
@@ -454,13 +414,7 @@ def _run(ctx: Any) -> Outcome:
         "train_acc_by_p": {f"{p:g}": s["train_acc"] for p, s in by_p.items()},
         "test_acc_by_p": {f"{p:g}": s["test_acc"] for p, s in by_p.items()},
         "test_error_by_p": {f"{p:g}": 1 - s["test_acc"] for p, s in by_p.items()},
-        "runs": {name: {k: v for k, v in s.items() if k != "curve"} for name, s in summaries.items()},
-        "fit_threshold": threshold,
-        "n_train": n_train,
-        "n_test": int(x_test.shape[0]),
-        "seeds": seeds,
-        "training_wall_s": round(training_wall, 1),
-        "torch_threads": torch.get_num_threads(),
+        "runs": {name: {k: s[k] for k in measured} for name, s in summaries.items()},
     }
     per_level = "; ".join(f"p={p:g}: train {s['train_acc']:.4f} / test {s['test_acc']:.4f}"
                           f" (fit at {s['steps_to_fit'] if s['steps_to_fit'] else 'never'})" for p, s in by_p.items())
@@ -470,13 +424,12 @@ def _run(ctx: Any) -> Outcome:
                        {f"mlp-{_label(p)}" for p in by_p})
     notes = [
         f"MLP 1×512 trained with Adam (lr {params['lr']:g}, batch {params['batch_size']}) on {n_train} real MNIST "
-        f"digits until the training accuracy on the labels trained on reached {threshold:g} (evaluated every "
-        f"{params['eval_every']} steps) or the step budget ran out. Train / test accuracy per label corruption: "
-        f"{per_level}.",
+        f"digits (tested on {x_test.shape[0]}) until the training accuracy on the labels trained on reached "
+        f"{threshold:g} (evaluated every {params['eval_every']} steps) or the step budget ran out. Train / test "
+        f"accuracy per label corruption: {per_level}.",
         f"Time-to-fit ratio random/true labels: {ratio:.2f}×." if ratio else
         "Time-to-fit ratio random/true labels: undefined (a run did not reach the fit threshold).",
         *([f"Other sub-runs: {others}."] if others else []),
-        f"Training wall time of all {len(summaries)} sub-runs: {training_wall:.0f} s (this process's share; "
-        f"seeds {seeds}).",
+        f"Random streams derived from seed {ctx.seed}: {seeds}.",
     ]
-    return Outcome(numbers=numbers, criteria=criteria, plots=plots, tables=[runs_table], notes=notes)
+    return Outcome(numbers=numbers, criteria=criteria, tables=[runs_table], notes=notes)
