@@ -1,4 +1,4 @@
-"""The small Fashion-MNIST test bed the optimizer experiments train on (shared with super-convergence).
+"""A small Fashion-MNIST test bed for optimizer and learning-rate-schedule experiments.
 
 A fixed subset of Fashion-MNIST's training images (the first ``n_train`` of a seeded permutation,
 so every class appears), the full 10,000-image test set, pixels scaled to zero mean and unit
@@ -8,30 +8,12 @@ optionally with batch normalization; the trainer's loss and evaluation functions
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run the block with ``n`` intra-op threads (0: leave as is), restoring the count afterwards.
-
-    The test-bed models are so small that one thread is as fast as two on an idle machine, and on a
-    shared, overloaded one (load ≫ cores) two spinning threads made a step ~50× slower (measured:
-    120 steps of a 64-wide MLP took 25 s with 2 threads, 0.45 s with 1, at load average 15 on 2 cores).
-    """
-    previous = torch.get_num_threads()
-    if n:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 @dataclass(frozen=True)

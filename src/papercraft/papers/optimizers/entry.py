@@ -34,10 +34,10 @@ ENTRY = Entry(
         "Schedule-Free AdamW follows the authors' released code (bias correction in the denominator, weights on the running max lr), not Algorithm 1's γ_t·sqrt(1-β2^t)",
     ),
     headline=Headline(
-        "headline_sf_minus_cosine_points",
+        "b_sf_minus_cosine",
         "Schedule-Free minus cosine AdamW, test error",
         unit="points",
-        scale=1,
+        scale=100,
         digits=2,
     ),
     experiments=(

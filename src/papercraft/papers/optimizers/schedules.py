@@ -7,23 +7,22 @@ optimizer step). Being closed-form, a schedule resumed from ``state_dict()`` con
 - linear warm-up (Goyal et al. 2017, §2.2; the AdamW and Schedule-Free papers warm up this way):
   multiplier (t + 1) / T_warmup for the first T_warmup steps;
 - cosine annealing (Loshchilov & Hutter 2017, SGDR eq. 5, one cycle without restarts; the AdamW
-  paper's η_t): η_min + (1 − η_min)(1 + cos(π t' / T')) / 2 after the warm-up;
+  paper's η_t) after an optional warm-up: papercraft's one warm-up + cosine schedule,
+  :func:`papercraft.training.schedules.warmup_cosine_factor`, as a scheduler class;
 - piecewise-constant ("step") decay: the base rate times ``factor`` at each milestone.
 
-One-cycle and the learning-rate range test belong to Smith & Topin and live in
-:mod:`papercraft.papers.super_convergence`. :func:`make_schedule` builds any of them by name, so an
-experiment's preset can name its schedule.
+:func:`make_schedule` builds any of them by name, so an experiment's preset can name its schedule.
 """
 
 from __future__ import annotations
 
-import importlib
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch.optim.lr_scheduler import LRScheduler
+
+from papercraft.training.schedules import warmup_cosine_factor
 
 
 class MultiplierSchedule(LRScheduler):
@@ -60,9 +59,11 @@ class LinearWarmup(MultiplierSchedule):
 class WarmupCosine(MultiplierSchedule):
     """Optional linear warm-up, then cosine annealing to ``min_factor`` at ``total_steps``.
 
-    Multiplier at step t: (t + 1) / T_w during warm-up; then, with t' = t − T_w and T' = T − T_w,
+    The multiplier is :func:`papercraft.training.schedules.warmup_cosine_factor` (``floor`` =
+    ``min_factor``): (t + 1) / T_w during warm-up; then, with t' = t − T_w and T' = T − T_w,
     ``min_factor + (1 − min_factor) · (1 + cos(π t' / T')) / 2`` (SGDR eq. 5), and ``min_factor``
-    after ``total_steps``.
+    after ``total_steps``. Unlike the shared function, the warm-up must end before ``total_steps``
+    (a cosine phase of length 0 is almost certainly a mistaken argument).
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer, total_steps: int, warmup_steps: int = 0,
@@ -77,10 +78,7 @@ class WarmupCosine(MultiplierSchedule):
         super().__init__(optimizer, last_epoch)
 
     def multiplier(self, step: int) -> float:
-        if step < self.warmup_steps:
-            return (step + 1) / self.warmup_steps
-        progress = min(1.0, (step - self.warmup_steps) / (self.total_steps - self.warmup_steps))
-        return self.min_factor + (1 - self.min_factor) * 0.5 * (1 + math.cos(math.pi * progress))
+        return warmup_cosine_factor(step, self.total_steps, self.warmup_steps, self.min_factor)
 
 
 class PiecewiseConstant(MultiplierSchedule):
@@ -116,14 +114,14 @@ class Constant(MultiplierSchedule):
         return 1.0
 
 
-SCHEDULES: dict[str, str] = {
-    "constant": "papercraft.papers.optimizers.schedules:Constant",
-    "linear-warmup": "papercraft.papers.optimizers.schedules:LinearWarmup",
-    "cosine": "papercraft.papers.optimizers.schedules:WarmupCosine",
-    "piecewise-constant": "papercraft.papers.optimizers.schedules:PiecewiseConstant",
-    "one-cycle": "papercraft.papers.super_convergence.one_cycle:OneCycle",
+SCHEDULES: dict[str, type[MultiplierSchedule]] = {
+    "constant": Constant,
+    "linear-warmup": LinearWarmup,
+    "cosine": WarmupCosine,
+    "piecewise-constant": PiecewiseConstant,
 }
-"""Schedules by name, as ``module:class`` so that naming one does not import the others' papers."""
+"""This entry's schedules by name. Schedules of later entries are not listed (an earlier entry
+never names a later one); those entries build their own schedule classes directly."""
 
 
 def parse_schedule_spec(spec: str) -> tuple[str, dict[str, Any]]:
@@ -169,9 +167,7 @@ def make_schedule(name: str, optimizer: torch.optim.Optimizer, **kwargs: Any) ->
     kwargs = {**kwargs, **spec_kwargs}
     if name not in SCHEDULES:
         raise ValueError(f"unknown schedule {name!r}; expected one of {', '.join(sorted(SCHEDULES))}")
-    module_name, _, class_name = SCHEDULES[name].partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
     try:
-        return cls(optimizer, **kwargs)
+        return SCHEDULES[name](optimizer, **kwargs)
     except TypeError as exc:  # a wrong keyword: say which schedule and what it takes
         raise ValueError(f"schedule {name!r}: {exc}") from exc

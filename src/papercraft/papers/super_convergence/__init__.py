@@ -1,9 +1,10 @@
 """Super-convergence (Smith & Topin 2017, arXiv 1708.07120): the one-cycle policy and the
-learning-rate range test. Builds on :mod:`papercraft.papers.optimizers` (its SGD and schedules).
+learning-rate range test. Its experiment trains with :mod:`papercraft.papers.optimizers` (SGD and
+the piecewise-constant schedule).
 
 - :class:`OneCycle` — learning rate up then down with momentum inversely, and a final annihilation;
-- :func:`lr_range_test` / :func:`plot_range_test` — loss against an exponentially growing learning
-  rate, and the suggested maximum;
+- :func:`lr_range_test` — loss against an exponentially growing learning rate, and the suggested
+  maximum; :func:`draw_range_test` / :func:`plot_range_test` draw it on given axes / to a file;
 - :mod:`.experiment` — one-cycle against a piecewise-constant schedule on Fashion-MNIST.
 """
 
@@ -13,8 +14,9 @@ from papercraft.lazy import lazy_exports
 _EXPORTS = {
     'OneCycle': 'one_cycle',
     'RangeTestResult': 'range_test',
+    'draw_range_test': 'range_test',
     'lr_range_test': 'range_test',
     'plot_range_test': 'range_test',
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = ['OneCycle', 'RangeTestResult', 'lr_range_test', 'plot_range_test']
+__all__ = ['OneCycle', 'RangeTestResult', 'draw_range_test', 'lr_range_test', 'plot_range_test']

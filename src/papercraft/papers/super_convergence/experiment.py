@@ -19,7 +19,11 @@ Protocol, fixed before any run:
    increasing order and stopping at the first that does. A schedule that never gets there is
    censored at the longest budget.
 4. Several seeds; the claim holds if the mean iterations of piecewise-constant divided by those of
-   one-cycle is at least ``SEVERAL`` (3).
+   one-cycle is at least ``SEVERAL`` (3). Both arms of a seed share the initialization and batch
+   order, so the ratio is decided on a paired bootstrap interval over seeds
+   (:func:`papercraft.statistics.paired_bootstrap`): above ``SEVERAL`` passes, below fails, across
+   it is inconclusive; a one-cycle arm that never reaches the target fails, and a piecewise arm
+   that never does makes the ratio a lower bound (it can pass, not fail).
 
 Added after the first full run (and reported as a *secondary* criterion, so it cannot turn the
 verdict): the lowest-loss reading of step 1 gave max_lr ≈ 0.10, the start of a long flat valley
@@ -32,48 +36,52 @@ within 1.5× of the minimum.
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from papercraft.errors import NonFiniteLossError
-from papercraft.papers.optimizers import SGD, make_schedule
-from papercraft.testbeds.fashion_mlp import FashionData, classification_loss, load_fashion_subset, mlp, test_evaluator, torch_threads
-from papercraft.papers.super_convergence.range_test import lr_range_test, plot_range_test
-from papercraft.results import Criterion, Outcome, Plot, Table
-from papercraft.training import TensorBatches, TrainConfig, Trainer
+from papercraft.papers.optimizers import SGD, PiecewiseConstant
+from papercraft.papers.super_convergence.one_cycle import OneCycle
+from papercraft.papers.super_convergence.range_test import draw_range_test, lr_range_test
+from papercraft.results import Criterion, Outcome, Table
+from papercraft.statistics import Interval, paired_bootstrap
+from papercraft.testbeds.fashion_mlp import FashionData, classification_loss, load_fashion_subset, mlp, test_evaluator
+from papercraft.training import TensorBatches
+
+if TYPE_CHECKING:
+    from papercraft.runner import RunContext
 
 SEVERAL = 3.0  # "several times fewer iterations": the piecewise/one-cycle ratio must be at least this
 
 
-def _model(ctx: Any, seed: int) -> torch.nn.Module:
+def _model(ctx: RunContext, seed: int) -> torch.nn.Module:
     torch.manual_seed(seed)
     return mlp(hidden=ctx.params["hidden"], depth=ctx.params["depth"], batchnorm=True)
 
 
-def _train(ctx: Any, name: str, data: FashionData, schedule: str, lr: float, budget: int, seed: int,
+def _train(ctx: RunContext, name: str, data: FashionData, schedule: str, lr: float, budget: int, seed: int,
            target: float | None) -> dict[str, Any]:
-    """Train one budget; stop at the first evaluation reaching ``target`` (if given)."""
+    """Train one budget of ``schedule`` (``"one-cycle"`` with max lr ``lr``, or ``"piecewise-constant"``
+    from ``lr``); stop at the first evaluation reaching ``target`` (if given)."""
     p = ctx.params
     model = _model(ctx, seed)
     opt = SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=p["weight_decay"])
     if schedule == "one-cycle":  # the paper's shape: linear up and down, then annihilation (§3)
-        sched = make_schedule("one-cycle", opt, max_lr=lr, total_steps=budget, pct_start=p["pct_start"],
-                              anneal="linear", three_phase=True, div_factor=p["div_factor"],
-                              final_div_factor=p["final_div_factor"], base_momentum=0.85, max_momentum=0.95)
-    else:
-        sched = make_schedule("piecewise-constant", opt, milestones=[budget // 2, budget * 3 // 4], factor=0.1)
-    eval_every = max(1, int(p["eval_every"]))
-    trainer = Trainer(model, opt, classification_loss,
-                      TensorBatches(data.x_train, data.y_train, batch_size=p["batch_size"], seed=seed),
-                      TrainConfig(max_steps=budget, eval_every=eval_every, log_every=p["log_every"], desc=name),
-                      out_dir=ctx.subdir(name), scheduler=sched, evaluate=test_evaluator(data),
-                      stop_when=(lambda m: m["test_acc"] >= target) if target is not None else None,
-                      device=ctx.device, resume=ctx.resume,
-                      identity={"schedule": schedule, "lr": lr, "budget": budget, "seed": seed, "target": target})
+        sched = OneCycle(opt, max_lr=lr, total_steps=budget, pct_start=p["pct_start"], anneal="linear",
+                         three_phase=True, div_factor=p["div_factor"], final_div_factor=p["final_div_factor"],
+                         base_momentum=0.85, max_momentum=0.95)
+    else:  # the ResNet recipe the paper compares with: ÷10 at 50% and 75% of the budget
+        sched = PiecewiseConstant(opt, milestones=[budget // 2, budget * 3 // 4], factor=0.1)
     try:
-        result = trainer.fit()
+        result = ctx.train(name, model, opt, classification_loss,
+                           TensorBatches(data.x_train, data.y_train, batch_size=p["batch_size"], seed=seed),
+                           steps=budget, seed=seed, scheduler=sched, evaluate=test_evaluator(data),
+                           stop_when=(lambda m: m["test_acc"] >= target) if target is not None else None,
+                           eval_every=max(1, int(p["eval_every"])), log_every=p["log_every"],
+                           identity={"schedule": schedule, "lr": lr, "budget": budget, "target": target})
     except NonFiniteLossError:
         return {"hit": None, "final_acc": 0.0, "history": [], "diverged": True}
     evals = result.evals()
@@ -87,7 +95,7 @@ def ladder(epoch_steps: int, rungs: int) -> list[int]:
     return [int(round(epoch_steps * 2 ** (k / 2))) for k in range(rungs)]
 
 
-def iterations_to_target(ctx: Any, data: FashionData, schedule: str, lr: float, budgets: list[int], seed: int,
+def iterations_to_target(ctx: RunContext, data: FashionData, schedule: str, lr: float, budgets: list[int], seed: int,
                          target: float, tag: str = "") -> tuple[int | None, dict[str, Any] | None]:
     """Climb the budget ladder; return (first step reaching target, that run) or (None, last run)."""
     run = None
@@ -100,38 +108,59 @@ def iterations_to_target(ctx: Any, data: FashionData, schedule: str, lr: float, 
     return None, run
 
 
-def _accuracy_plot(path, runs: dict[str, list[dict[str, Any]]], target: float) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax_acc, ax_lr) = plt.subplots(1, 2, figsize=(11, 4))
-    for color, (label, seeds) in zip(("C3", "C0", "C2"), runs.items()):
-        for k, run in enumerate(seeds):
-            if run is None:
-                continue
-            evals = [(r["step"], r["test_acc"] * 100) for r in run["history"] if r["split"] == "eval"]
-            lrs = [(r["step"], r["lr"]) for r in run["history"] if r["split"] == "train"]
-            if evals:
-                ax_acc.plot(*np.array(evals).T, color=color, lw=1, alpha=0.8, label=label if k == 0 else None)
-            if lrs and k == 0:
-                ax_lr.plot(*np.array(lrs).T, color=color, label=label)
-    ax_acc.axhline(target * 100, color="0.4", ls="--", label=f"target {target * 100:.1f}%")
-    ax_acc.set_xlabel("iteration")
-    ax_acc.set_ylabel("test accuracy (%)")
-    ax_acc.set_ylim(max(ax_acc.get_ylim()[0], target * 100 - 10), None)
-    ax_acc.legend()
-    ax_lr.set_xlabel("iteration")
-    ax_lr.set_ylabel("learning rate (first seed)")
-    ax_lr.legend()
-    fig.suptitle("runs that first reached the target (for an arm that never did: its longest run)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+def _accuracy_plot(ctx: RunContext, runs: dict[str, list[dict[str, Any] | None]], target: float) -> None:
+    with ctx.figure("accuracy_vs_iterations.png", "test accuracy against iterations of the runs that first reached "
+                    "the target (one per seed; the longest run for an arm that never did), and their learning-rate "
+                    "schedules", ncols=2, size=(11, 4),
+                    title="runs that first reached the target (for an arm that never did: its longest run)"
+                    ) as (fig, (ax_acc, ax_lr)):
+        for color, (label, seeds) in zip(("C3", "C0", "C2"), runs.items()):
+            for k, run in enumerate(seeds):
+                if run is None:
+                    continue
+                evals = [(r["step"], r["test_acc"] * 100) for r in run["history"] if r["split"] == "eval"]
+                lrs = [(r["step"], r["lr"]) for r in run["history"] if r["split"] == "train"]
+                if evals:
+                    ax_acc.plot(*np.array(evals).T, color=color, lw=1, alpha=0.8, label=label if k == 0 else None)
+                if lrs and k == 0:
+                    ax_lr.plot(*np.array(lrs).T, color=color, label=label)
+        ax_acc.axhline(target * 100, color="0.4", ls="--", label=f"target {target * 100:.1f}%")
+        ax_acc.set_xlabel("iteration")
+        ax_acc.set_ylabel("test accuracy (%)")
+        ax_acc.set_ylim(max(ax_acc.get_ylim()[0], target * 100 - 10), None)
+        ax_acc.legend()
+        ax_lr.set_xlabel("iteration")
+        ax_lr.set_ylabel("learning rate (first seed)")
+        ax_lr.legend()
 
 
-def _reading(numbers: dict[str, Any], max_lr: float, valley_lr: float, pc_lr: float) -> str:
+def speedup_interval(piecewise: np.ndarray, one_cycle: np.ndarray, seed: int = 0) -> Interval:
+    """Mean iterations of piecewise-constant ÷ those of one-cycle (arrays [n_seeds], paired by seed),
+    with a paired bootstrap interval over the seeds. With one seed the interval is unbounded."""
+    if piecewise.shape != one_cycle.shape or piecewise.ndim != 1 or piecewise.size == 0:
+        raise ValueError(f"need two 1-D arrays of equal length >= 1, got {piecewise.shape} and {one_cycle.shape}")
+    ratio = float(piecewise.mean() / one_cycle.mean())
+    if piecewise.size == 1:
+        return Interval(ratio, -math.inf, math.inf, 0.95, "one seed: unbounded")
+    return paired_bootstrap(piecewise.size, lambda idx: float(piecewise[idx].mean() / one_cycle[idx].mean()),
+                            samples=1000, seed=seed)
+
+
+def _decide(speedup: Interval, one_cycle_hits: list[int | None], piecewise_hits: list[int | None]) -> bool | None:
+    """``passed`` for "the ratio is at least ``SEVERAL``", given which arms were censored.
+
+    One-cycle never reaching the target within the longest budget fails the claim; piecewise-constant
+    never reaching it makes the ratio a lower bound, which can show the claim but not refute it.
+    """
+    if any(i is None for i in one_cycle_hits):
+        return False
+    decision = speedup.decide(SEVERAL)
+    if any(i is None for i in piecewise_hits):
+        return True if decision is True else None
+    return decision
+
+
+def _reading(numbers: dict[str, Any], budgets: list[int], max_lr: float, valley_lr: float, pc_lr: float) -> str:
     """The measured outcome in one sentence per arm, computed from the numbers."""
     oc, pc = numbers["iterations_one_cycle"], numbers["iterations_piecewise"]
     valley = numbers["iterations_one_cycle_valley"]
@@ -140,7 +169,7 @@ def _reading(numbers: dict[str, Any], max_lr: float, valley_lr: float, pc_lr: fl
             f"{numbers['speedup']:.2f}. ")
     if all(v is None for v in valley):
         text += (f"With max lr {valley_lr:.3g} (end of the valley) one-cycle never reached the target within "
-                 f"{numbers['budgets'][-1]} iterations on any seed; its accuracy at the end of each budget stayed "
+                 f"{budgets[-1]} iterations on any seed; its accuracy at the end of each budget stayed "
                  "well below it: the flat range-test valley did not mark rates this network can be trained at.")
     else:
         text += (f"With max lr {valley_lr:.3g} it needed {numbers['iterations_one_cycle_valley_mean']:g} "
@@ -148,19 +177,14 @@ def _reading(numbers: dict[str, Any], max_lr: float, valley_lr: float, pc_lr: fl
     return text
 
 
-def run(ctx: Any) -> Outcome:
+def run(ctx: RunContext) -> Outcome:
     """Range test, then iterations to the target accuracy for one-cycle and piecewise-constant."""
-    with torch_threads(int(ctx.params["threads"])):
-        return _run(ctx)
-
-
-def _run(ctx: Any) -> Outcome:
     p = ctx.params
     data = load_fashion_subset(p["n_train"], n_test=p["n_test"], seed=ctx.seed)
     epoch_steps = data.x_train.shape[0] // p["batch_size"]
     budgets = ladder(epoch_steps, int(p["rungs"]))
     seeds = ctx.seeds(int(p["seeds"]))
-    numbers: dict[str, Any] = {"budgets": budgets}
+    numbers: dict[str, Any] = {}
 
     # 1. range test
     model = _model(ctx, seeds[0])
@@ -170,8 +194,10 @@ def _run(ctx: Any) -> Outcome:
                        steps=int(p["range_steps"]), device=ctx.device)
     max_lr = rt.suggested_max_lr * float(p["max_lr_factor"])
     valley_lr = rt.valley_end_lr(float(p["valley_factor"]))
-    plot_range_test(rt, ctx.path("range_test.png"), "LR range test: MLP-BN on Fashion-MNIST, SGD momentum 0.9",
-                    marks={f"end of the valley (≤{p['valley_factor']:g}× min)": valley_lr})
+    with ctx.figure("range_test.png", "LR range test: training loss against an exponentially increasing learning "
+                    "rate; dashed: the suggested maximum (lowest smoothed loss)", size=(6, 4)) as (fig, ax):
+        draw_range_test(ax, rt, "LR range test: MLP-BN on Fashion-MNIST, SGD momentum 0.9",
+                        marks={f"end of the valley (≤{p['valley_factor']:g}× min)": valley_lr})
     numbers.update({"range_test_suggested_max_lr": rt.suggested_max_lr, "one_cycle_max_lr": max_lr,
                     "range_test_valley_end_lr": valley_lr})
     ctx.log(f"range test: suggested max lr {rt.suggested_max_lr:.4g}")
@@ -200,13 +226,15 @@ def _run(ctx: Any) -> Outcome:
     censored = budgets[-1]
     oc = np.array([i if i is not None else censored for i in its["one-cycle"]], dtype=float)
     pc = np.array([i if i is not None else censored for i in its["piecewise-constant"]], dtype=float)
-    ratio = float(pc.mean() / oc.mean())
+    speedup = speedup_interval(pc, oc, seed=ctx.seed)
+    ratio = speedup.estimate
     numbers.update({
         "iterations_one_cycle": its["one-cycle"], "iterations_piecewise": its["piecewise-constant"],
         "iterations_one_cycle_mean": round(float(oc.mean()), 1), "iterations_piecewise_mean": round(float(pc.mean()), 1),
         "iterations_one_cycle_std": round(float(oc.std(ddof=1)), 1) if len(seeds) > 1 else None,
         "iterations_piecewise_std": round(float(pc.std(ddof=1)), 1) if len(seeds) > 1 else None,
         "speedup": round(ratio, 3), "speedup_per_seed": [round(float(a / b), 3) for a, b in zip(pc, oc)],
+        "speedup_interval": speedup.as_dict(3),
     })
     valley = np.array([i if i is not None else censored for i in its["one-cycle-valley"]], dtype=float)
     numbers.update({
@@ -216,31 +244,25 @@ def _run(ctx: Any) -> Outcome:
         "speedup_valley_end": round(float(pc.mean() / valley.mean()), 3),
         "speedup_valley_end_per_seed": [round(float(a / b), 3) for a, b in zip(pc, valley)],
     })
-    oc_missed = any(i is None for i in its["one-cycle"])
-    pc_missed = any(i is None for i in its["piecewise-constant"])
-    if oc_missed:
-        passed: bool | None = False  # one-cycle never reached the target within the longest budget
-    elif pc_missed:
-        passed = True if ratio >= SEVERAL else None  # the ratio is a lower bound
-    else:
-        passed = ratio >= SEVERAL
+    speedup_valley = speedup_interval(pc, valley, seed=ctx.seed)
+    numbers["speedup_valley_end_interval"] = speedup_valley.as_dict(3)
     criteria = [
         Criterion("several_times_fewer_iterations",
-                  f"mean iterations to the target: piecewise-constant / one-cycle >= {SEVERAL:g}", round(ratio, 3),
-                  SEVERAL, passed, part="a"),
+                  f"mean iterations to the target: piecewise-constant / one-cycle >= {SEVERAL:g} (paired bootstrap "
+                  "interval over seeds above it; fails if wholly below it or if one-cycle never reaches the target)",
+                  speedup.as_dict(3), SEVERAL,
+                  _decide(speedup, its["one-cycle"], its["piecewise-constant"]), part="a"),
         Criterion("several_times_fewer_iterations_valley_end",
                   "secondary (arm added after the first run): the same ratio with one-cycle's max lr at the end of "
-                  f"the range test's flat valley: >= {SEVERAL:g}", numbers["speedup_valley_end"], SEVERAL,
-                  numbers["speedup_valley_end"] >= SEVERAL and not any(i is None for i in its["one-cycle-valley"]),
-                  part="a", primary=False),
+                  f"the range test's flat valley: >= {SEVERAL:g}", speedup_valley.as_dict(3), SEVERAL,
+                  _decide(speedup_valley, its["one-cycle-valley"], its["piecewise-constant"]), part="a", primary=False),
         Criterion("faster_on_every_seed", "one-cycle needs fewer iterations than piecewise-constant on every seed",
                   numbers["speedup_per_seed"], 1.0, all(r > 1 for r in numbers["speedup_per_seed"]), part="a",
                   primary=False),
     ]
-    _accuracy_plot(ctx.path("accuracy_vs_iterations.png"),
-                   {f"one-cycle (max lr {max_lr:.3g})": hit_runs["one-cycle"],
-                    "piecewise-constant": hit_runs["piecewise-constant"],
-                    f"one-cycle (max lr {valley_lr:.3g}, valley end)": hit_runs["one-cycle-valley"]}, target)
+    _accuracy_plot(ctx, {f"one-cycle (max lr {max_lr:.3g})": hit_runs["one-cycle"],
+                         "piecewise-constant": hit_runs["piecewise-constant"],
+                         f"one-cycle (max lr {valley_lr:.3g}, valley end)": hit_runs["one-cycle-valley"]}, target)
     table = Table("iterations to the target test accuracy",
                   ["seed", f"one-cycle, max lr {max_lr:.3g}", "piecewise-constant", "ratio",
                    f"one-cycle, max lr {valley_lr:.3g}", "ratio"],
@@ -261,13 +283,7 @@ def _run(ctx: Any) -> Outcome:
         f"Second one-cycle arm (added after the first full run, secondary criterion): max lr {valley_lr:.4g}, the "
         f"largest rate before the blow-up whose smoothed range-test loss is within {p['valley_factor']:g}× of the minimum. "
         "The first full run (log kept beside the results) used only the lowest-loss reading.",
-        "Results in words: " + _reading(numbers, max_lr, valley_lr, pc_lr),
+        "Results in words: " + _reading(numbers, budgets, max_lr, valley_lr, pc_lr),
         "Resolution: the ladder grows by √2 and evaluations are every few steps, so ratios are coarse.",
     ]
-    return Outcome(numbers=numbers, criteria=criteria,
-                   plots=[Plot("range_test.png", "LR range test: training loss against an exponentially increasing "
-                               "learning rate; dashed: the suggested maximum (lowest smoothed loss)"),
-                          Plot("accuracy_vs_iterations.png", "test accuracy against iterations of the runs that first "
-                               "reached the target (one per seed; the longest run for an arm that never did), and "
-                               "their learning-rate schedules")],
-                   tables=[table], notes=notes)
+    return Outcome(numbers=numbers, criteria=criteria, tables=[table], notes=notes)

@@ -20,6 +20,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -107,15 +108,10 @@ def lr_range_test(model: nn.Module, loss_fn: Callable[[nn.Module, tuple[torch.Te
     return RangeTestResult(lrs, losses, smoothed, suggested, stopped)
 
 
-def plot_range_test(result: RangeTestResult, path: Path, title: str = "learning-rate range test",
+def draw_range_test(ax: Any, result: RangeTestResult, title: str = "learning-rate range test",
                     marks: dict[str, float] | None = None) -> None:
-    """Loss against learning rate (log axis), with the suggested maximum (and any ``marks``) marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
+    """Draw loss against learning rate (log axis) on the matplotlib ``ax``, with the suggested
+    maximum (and any ``marks``, label → lr) as vertical lines."""
     ax.plot(result.lrs, result.losses, color="0.75", lw=0.8, label="loss per batch")
     ax.plot(result.lrs, result.smoothed, color="C0", lw=1.8, label="smoothed loss")
     ax.axvline(result.suggested_max_lr, color="C3", ls="--",
@@ -130,6 +126,12 @@ def plot_range_test(result: RangeTestResult, path: Path, title: str = "learning-
     ax.set_ylabel("training loss")
     ax.set_title(title)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+
+
+def plot_range_test(result: RangeTestResult, path: Path, title: str = "learning-rate range test",
+                    marks: dict[str, float] | None = None) -> None:
+    """Write :func:`draw_range_test`'s plot to ``path`` (PNG)."""
+    from papercraft.plots import figure
+
+    with figure(path, size=(6, 4)) as (_, ax):
+        draw_range_test(ax, result, title, marks)
