@@ -228,12 +228,13 @@ class Headline:
     unit: str = ""
     scale: float = 1.0
     digits: int = 3  # significant digits shown
+    older_keys: tuple[tuple[str, float], ...] = ()  # (key, scale) of the same number in older results
 
-    def format(self, value: Any) -> str:
+    def format(self, value: Any, scale: float | None = None) -> str:
         """``value`` for display: scaled, rounded to :attr:`digits` significant digits, with its unit."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return str(value)
-        x = value * self.scale
+        x = value * (self.scale if scale is None else scale) + 0.0  # + 0.0: no '-0'
         text = f"{x:,.{self.digits}g}" if abs(x) < 10 ** self.digits else f"{x:,.0f}"
         sep = "" if self.unit in ("%", "×", "x", "") else " "
         return f"{text}{sep}{self.unit}"

@@ -204,19 +204,16 @@ def _shape_problem(result: dict[str, Any]) -> str | None:
 
 def headline_of(entry: Entry, result: dict[str, Any] | None) -> tuple[str, str] | None:
     """Our headline number as ``(human label, value with its unit)``, from the entry's declared
-    :class:`~papercraft.registry.Headline` looked up in the result's numbers (the result's own
-    ``headline`` record names the key for results written before the declaration changed)."""
+    :class:`~papercraft.registry.Headline` looked up in the result's numbers (under an older key
+    with its own scale for results written before the key was renamed)."""
     if not result or entry.headline is None:
         return None
-    keys = [entry.headline.key]
-    head = result.get("headline")
-    if isinstance(head, dict) and head.get("key") not in (None, entry.headline.key):
-        keys.append(head["key"])
-    for key in keys:
+    keys = [(entry.headline.key, entry.headline.scale), *entry.headline.older_keys]
+    for key, scale in keys:
         for exp in (result.get("experiments") or {}).values():
             numbers = exp.get("numbers") if isinstance(exp, dict) else None
             if isinstance(numbers, dict) and key in numbers:
-                return entry.headline.label, entry.headline.format(numbers[key])
+                return entry.headline.label, entry.headline.format(numbers[key], scale)
     return None
 
 

@@ -39,6 +39,7 @@ ENTRY = Entry(
         unit="points",
         scale=100,
         digits=2,
+        older_keys=(("headline_sf_minus_cosine_points", 1.0),),  # results before foundation v2, in points
     ),
     experiments=(
         Experiment(
