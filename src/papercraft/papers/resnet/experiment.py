@@ -19,6 +19,9 @@ Recipe (§4.2): SGD, momentum 0.9, weight decay 1e-4, batch 128, learning rate 0
 at 50% and 75% of training (the paper's 32k and 48k of 64k iterations), He initialization, BN.
 Deviations (stated on the page): Fashion-MNIST instead of CIFAR-10, a training subset, a few
 epochs instead of 164, narrower nets (``width``), no augmentation (we measure optimization).
+
+The notes say, from this run's own numbers, how the margins compare with the seed spread (a
+margin inside one arm's spread over seeds is weak evidence even when every seed agrees).
 """
 
 from __future__ import annotations
@@ -28,11 +31,12 @@ import statistics
 import torch
 import torch.nn.functional as F
 
-from papercraft.testbeds.images import first_per_class, pad_to_32, standardize, torch_threads
 from papercraft.papers.resnet.model import cifar_resnet
-from papercraft.results import Criterion, Outcome, Plot, Table
+from papercraft.results import Criterion, Outcome, Table
 from papercraft.runner import RunContext
-from papercraft.training import TensorBatches, TrainConfig, Trainer
+from papercraft.statistics import mean_interval, seed_spread
+from papercraft.testbeds.images import first_per_class, pad_to_32, standardize
+from papercraft.training import TensorBatches
 
 
 def error_rate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 500) -> float:
@@ -57,28 +61,30 @@ def load_fashion_32(n_train: int, n_test: int) -> tuple[torch.Tensor, torch.Tens
     return x_train, split.y_train[tr], x_test, split.y_test[te]
 
 
+def error_loss(model: torch.nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
+    """Cross-entropy of ``model(x)`` (logits ``[B, 10]``) against ``y [B]``, with the batch's error rate."""
+    x, y = batch
+    logits = model(x)
+    return F.cross_entropy(logits, y), {"error": (logits.argmax(1) != y).float().mean().item()}
+
+
 def train_one(ctx: RunContext, depth: int, plain: bool, seed: int, data: tuple[torch.Tensor, ...]) -> dict:
-    """Train one network; return its curves and final errors."""
+    """Train one network with the paper's recipe (§4.2); return its curves and final errors.
+
+    ``data`` is ``(x_train [N, 1, 32, 32], y_train [N], x_test, y_test)``."""
     p = ctx.params
     x_train, y_train, x_test, y_test = data
     torch.manual_seed(seed)
     model = cifar_resnet(depth, plain=plain, in_channels=1, width=p["width"])
     steps = p["epochs"] * (len(x_train) // p["batch_size"])
     optimizer = torch.optim.SGD(model.parameters(), lr=p["lr"], momentum=0.9, weight_decay=1e-4)
+    # §4.2: the learning rate is divided by 10 at 32k and 48k of 64k iterations (50% and 75%).
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, [steps // 2, (3 * steps) // 4], gamma=0.1)
-
-    def loss_fn(m, batch):
-        x, y = batch
-        logits = m(x)
-        return F.cross_entropy(logits, y), {"error": (logits.argmax(1) != y).float().mean().item()}
-
     name = f"{'plain' if plain else 'resnet'}-{depth}-seed{seed}"
-    trainer = Trainer(model, optimizer, loss_fn, TensorBatches(x_train, y_train, batch_size=p["batch_size"], seed=seed),
-                      TrainConfig(max_steps=steps, eval_every=max(1, steps // p["test_points"]), desc=name),
-                      out_dir=ctx.subdir(name), scheduler=scheduler, device=ctx.device, resume=ctx.resume,
-                      evaluate=lambda m: {"test_error": error_rate(m, x_test, y_test)},
-                      identity={"depth": depth, "plain": plain, "seed": seed, **p})
-    result = trainer.fit()
+    result = ctx.train(name, model, optimizer, error_loss,
+                       TensorBatches(x_train, y_train, batch_size=p["batch_size"], seed=seed), steps=steps, seed=seed,
+                       scheduler=scheduler, eval_every=max(1, steps // p["test_points"]), log_every=1,
+                       evaluate=lambda m: {"test_error": error_rate(m, x_test, y_test)})
     train_curve = [(r["step"], r["error"]) for r in result.history if r["split"] == "train"]
     test_curve = [(r["step"], r["test_error"]) for r in result.history if r["split"] == "eval"]
     final = {"train_error": error_rate(model, x_train, y_train), "test_error": test_curve[-1][1],
@@ -95,22 +101,23 @@ def paired_criterion(name: str, statement: str, deltas: list[float], part: str, 
 
 def run(ctx: RunContext) -> Outcome:
     p = ctx.params
-    with torch_threads(p["torch_threads"]):
-        data = load_fashion_32(p["n_train"], p["n_test"])
-        seeds = ctx.seeds(p["seeds"])
-        depths = sorted(p["depths"])
-        runs: dict[tuple[str, int, int], dict] = {}
-        for seed in seeds:
-            for depth in depths:
-                for family in ("plain", "resnet"):
-                    runs[family, depth, seed] = train_one(ctx, depth, family == "plain", seed, data)
+    data = load_fashion_32(p["n_train"], p["n_test"])
+    seeds = ctx.seeds(p["seeds"])
+    depths = sorted(p["depths"])
+    runs: dict[tuple[str, int, int], dict] = {}
+    for seed in seeds:
+        for depth in depths:
+            for family in ("plain", "resnet"):
+                runs[family, depth, seed] = train_one(ctx, depth, family == "plain", seed, data)
+
+    def values(family: str, depth: int, key: str) -> list[float]:
+        return [runs[family, depth, s][key] for s in seeds]
 
     def mean(family: str, depth: int, key: str) -> float:
-        return statistics.fmean(runs[family, depth, s][key] for s in seeds)
+        return statistics.fmean(values(family, depth, key))
 
     def spread(family: str, depth: int, key: str) -> float:
-        values = [runs[family, depth, s][key] for s in seeds]
-        return max(values) - min(values)
+        return max(values(family, depth, key)) - min(values(family, depth, key))
 
     shallow, deep = depths[0], depths[-1]
     plain_deltas = [runs["plain", deep, s]["train_error"] - runs["plain", shallow, s]["train_error"] for s in seeds]
@@ -131,48 +138,75 @@ def run(ctx: RunContext) -> Outcome:
             numbers[f"{family}{depth}_test_error"] = round(te, 4)
             rows.append([f"{family}-{depth}", f"{100 * tr:.2f} ± {100 * spread(family, depth, 'train_error') / 2:.2f}",
                          f"{100 * te:.2f} ± {100 * spread(family, depth, 'test_error') / 2:.2f}",
-                         round(statistics.fmean(runs[family, depth, s]["wall_s"] for s in seeds), 1)])
+                         round(statistics.fmean(values(family, depth, "wall_s")), 1)])
     numbers["plain_deep_minus_shallow_train_error"] = round(statistics.fmean(plain_deltas), 4)
     numbers["resnet_shallow_minus_deep_train_error"] = round(statistics.fmean(res_deltas), 4)
     table = Table(f"Final errors (%), mean ± half-range over {len(seeds)} seeds; Fashion-MNIST subset padded to 32 px",
                   ["network", "train error", "test error", "train wall s/run"], rows)
-    plots = [plot_curves(ctx, runs, depths, seeds)]
+    plot_curves(ctx, runs, depths, seeds)
     notes = [
         f"{p['n_train']} training / {p['n_test']} test images (balanced subsets), {p['epochs']} epochs of batch "
         f"{p['batch_size']} at learning rate {p['lr']} (÷10 at 50% and 75%), stage widths {p['width']}/{2 * p['width']}/{4 * p['width']} (paper: 16/32/64), "
-        f"seeds {seeds}, torch threads {p['torch_threads']}.",
+        f"seeds {seeds}.",
         "Training error is measured at the end in eval mode on the whole training subset; the curves show the "
         "per-batch training error (thin) and the test error (bold) as in the paper's Fig. 6.",
+        *margin_notes(runs, depths, seeds, plain_deltas, res_deltas),
     ]
-    return Outcome(numbers, criteria, plots, [table], notes)
+    return Outcome(numbers, criteria, tables=[table], notes=notes)
 
 
-def plot_curves(ctx: RunContext, runs: dict, depths: list[int], seeds: list[int]) -> Plot:
-    import matplotlib
+def margin_notes(runs: dict, depths: list[int], seeds: list[int], plain_deltas: list[float],
+                 res_deltas: list[float]) -> list[str]:
+    """What the margins mean at this scale, computed from this run's numbers: each family's margin
+    against the shallow net's spread over seeds and the Student-t interval of the per-seed margins,
+    which plain depth trained best, and how far from convergence the nets are."""
+    shallow, deep = depths[0], depths[-1]
+    notes = []
+    for family, deltas, what in (("plain", plain_deltas, f"plain-{deep} minus plain-{shallow}"),
+                                 ("resnet", res_deltas, f"resnet-{shallow} minus resnet-{deep}")):
+        sd = seed_spread([runs[family, shallow, s]["train_error"] for s in seeds]).sd
+        margin = statistics.fmean(deltas)
+        per_seed = ", ".join(f"{100 * d:+.1f}" for d in deltas)
+        if len(seeds) > 1:
+            interval = mean_interval(deltas)
+            inside = abs(margin) <= sd
+            notes.append(f"{family}: training error {what} = {100 * margin:+.2f} points (per seed: {per_seed}); "
+                         f"{family}-{shallow}'s seed standard deviation is {100 * sd:.2f} points, so the margin is "
+                         f"{'within' if inside else 'outside'} the seed spread; 95% t-interval of the per-seed margin "
+                         f"[{100 * interval.low:+.2f}, {100 * interval.high:+.2f}] points "
+                         f"({'excludes' if interval.decide() is not None else 'includes'} 0).")
+        else:
+            notes.append(f"{family}: training error {what} = {100 * margin:+.2f} points from one seed: no seed spread "
+                         "to compare it with.")
+    plain_means = {d: statistics.fmean(runs["plain", d, s]["train_error"] for s in seeds) for d in depths}
+    best = min(plain_means, key=plain_means.get)
+    all_errors = [runs[f, d, s]["train_error"] for f in ("plain", "resnet") for d in depths for s in seeds]
+    notes.append(f"The best plain net by training error is plain-{best}"
+                 f"{' (the shallowest)' if best == shallow else ' (the deepest)' if best == deep else ''}; final "
+                 f"training errors range {100 * min(all_errors):.1f}-{100 * max(all_errors):.1f}% over all nets, "
+                 "so the comparison is of early training, not of converged nets.")
+    return notes
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    colors = plt.cm.viridis([i / max(1, len(depths) - 1) * 0.85 for i in range(len(depths))])
-    for ax, family in zip(axes, ("plain", "resnet")):
-        for color, depth in zip(colors, depths):
-            seed = seeds[0]
-            r = runs[family, depth, seed]
-            steps, errs = zip(*r["train_curve"])
-            k = max(1, len(errs) // 25)  # moving average over ~1/25 of training
-            smooth = [sum(errs[max(0, i - k + 1):i + 1]) / len(errs[max(0, i - k + 1):i + 1]) for i in range(len(errs))]
-            ax.plot(steps, [100 * e for e in smooth], color=color, lw=0.8, alpha=0.8)
-            ts, te = zip(*r["test_curve"])
-            ax.plot(ts, [100 * e for e in te], color=color, lw=2.2, label=f"{family}-{depth}")
-        ax.set_title(f"{'plain' if family == 'plain' else 'residual'} networks (seed {seeds[0]})")
-        ax.set_xlabel("iteration")
-        ax.legend()
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel("error (%)")
-    fig.suptitle("Degradation on Fashion-MNIST 32 px: thin = training error (per batch, smoothed), bold = test error")
-    fig.tight_layout()
-    fig.savefig(ctx.path("degradation.png"), dpi=110)
-    plt.close(fig)
-    return Plot("degradation.png", "Training (thin) and test (bold) error of plain (left) and residual (right) "
-                "networks of several depths, as the paper's Fig. 6 (seed shown: the first).")
+def plot_curves(ctx: RunContext, runs: dict, depths: list[int], seeds: list[int]) -> None:
+    with ctx.figure("degradation.png", "Training (thin) and test (bold) error of plain (left) and residual (right) "
+                    "networks of several depths, as the paper's Fig. 6 (seed shown: the first).", ncols=2,
+                    size=(11, 4), sharey=True, title="Degradation on Fashion-MNIST 32 px: thin = training error "
+                    "(per batch, smoothed), bold = test error") as (_, axes):
+        from matplotlib import colormaps
+
+        colors = colormaps["viridis"]([i / max(1, len(depths) - 1) * 0.85 for i in range(len(depths))])
+        for ax, family in zip(axes, ("plain", "resnet")):
+            for color, depth in zip(colors, depths):
+                r = runs[family, depth, seeds[0]]
+                steps, errs = zip(*r["train_curve"])
+                k = max(1, len(errs) // 25)  # moving average over ~1/25 of training
+                smooth = [sum(errs[max(0, i - k + 1):i + 1]) / len(errs[max(0, i - k + 1):i + 1]) for i in range(len(errs))]
+                ax.plot(steps, [100 * e for e in smooth], color=color, lw=0.8, alpha=0.8)
+                ts, te = zip(*r["test_curve"])
+                ax.plot(ts, [100 * e for e in te], color=color, lw=2.2, label=f"{family}-{depth}")
+            ax.set_title(f"{'plain' if family == 'plain' else 'residual'} networks (seed {seeds[0]})")
+            ax.set_xlabel("iteration")
+            ax.legend()
+            ax.grid(alpha=0.3)
+        axes[0].set_ylabel("error (%)")

@@ -6,6 +6,8 @@ from papercraft.lazy import lazy_exports
 
 # Public names and the module defining each, imported on first use (no torch at import time).
 _EXPORTS = {
+    'canvas_cnn': 'network',
+    'last_conv_relu': 'network',
     'ink_box': 'canvas',
     'place_on_canvas': 'canvas',
     'deconvnet': 'methods',
@@ -20,4 +22,4 @@ _EXPORTS = {
     'top_activation_reconstructions': 'methods',
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = ['deconvnet', 'first_layer_filters', 'grad_cam', 'guided_backprop', 'input_gradient', 'occlusion_map', 'pointing_hits', 'relu_backward_rule', 'saliency', 'top_activation_reconstructions', 'ink_box', 'place_on_canvas']
+__all__ = ['deconvnet', 'first_layer_filters', 'grad_cam', 'guided_backprop', 'input_gradient', 'occlusion_map', 'pointing_hits', 'relu_backward_rule', 'saliency', 'top_activation_reconstructions', 'ink_box', 'place_on_canvas', 'canvas_cnn', 'last_conv_relu']
