@@ -1,9 +1,11 @@
 """seq2seq: the LSTM against nn.LSTM (weights copied, outputs and gradients), padding, source
-reversal, beam search (beam 1 = greedy; exhaustive beam = brute force), BLEU helpers, and the quick preset."""
+reversal, beam search (beam 1 = greedy; exhaustive beam = brute force), the translation test bed's
+BLEU and perplexity bootstraps, and the quick preset (its numbers recomputed from its checkpoints)."""
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import pytest
@@ -12,12 +14,13 @@ from torch import nn
 
 from papercraft.papers.seq2seq.decoding import beam_search, greedy_decode
 from papercraft.papers.seq2seq.lstm import LSTM, LSTMCell
-from papercraft.papers.seq2seq.model import Seq2Seq, Seq2SeqConfig, reverse_padded
+from papercraft.papers.seq2seq.model import Seq2Seq, Seq2SeqConfig, build_for_training, reverse_padded
 from papercraft.testbeds.translation import (
     Vocab,
     bleu,
-    decide_better,
-    paired_bootstrap,
+    paired_bleu_bootstrap,
+    paired_perplexity_bootstrap,
+    perplexity_interval,
     split_pairs,
     tokenize,
 )
@@ -206,10 +209,45 @@ def test_bleu_and_bootstrap():
     worse = [["the", "cat", "sat", "on", "a", "mat"]] * 100
     assert bleu(refs, refs) == pytest.approx(100.0)
     assert bleu(worse, refs) < 60
-    better = paired_bootstrap(worse, refs, refs, samples=200)
-    assert better["diff"] > 0 and decide_better(better) is True
-    assert decide_better(paired_bootstrap(refs, worse, refs, samples=200)) is False
-    assert decide_better({"diff": 0.3, "low": -0.2, "high": 0.8}) is None
+    better = paired_bleu_bootstrap(worse, refs, refs, samples=200)
+    assert better.estimate == pytest.approx(bleu(refs, refs) - bleu(worse, refs))
+    assert better.low > 0 and better.decide() is True
+    assert paired_bleu_bootstrap(refs, worse, refs, samples=200).decide() is False
+    # A tie inside noise is inconclusive, not a failure: each system is better on half the sentences.
+    half_a = worse[:50] + refs[50:]
+    half_b = refs[:50] + worse[50:]
+    tie = paired_bleu_bootstrap(half_a, half_b, refs, samples=200)
+    assert tie.estimate == pytest.approx(0.0, abs=1e-9) and tie.low < 0 < tie.high and tie.decide() is None
+    assert paired_bleu_bootstrap(refs, refs, refs, samples=50).decide() is None  # identical systems
+    with pytest.raises(ValueError, match="hypotheses but"):
+        paired_bleu_bootstrap(refs[:3], refs[:3], refs)
+
+
+def test_perplexity_bootstraps():
+    g = torch.Generator().manual_seed(0)
+    count = torch.randint(3, 12, (200,), generator=g)
+    nll_a = count * (2.0 + 0.3 * torch.rand(200, generator=g))
+    nll_b = nll_a - 0.2 * count  # b: 0.2 nats per token better on every sentence
+    ppl = perplexity_interval(nll_a, count, samples=200)
+    assert ppl.estimate == pytest.approx(math.exp(float(nll_a.sum() / count.sum())), rel=1e-6)
+    assert ppl.low < ppl.estimate < ppl.high
+    gain = paired_perplexity_bootstrap((nll_a, count), (nll_b, count), samples=200)
+    assert gain.estimate == pytest.approx(0.2, abs=1e-5) and gain.decide() is True
+    assert paired_perplexity_bootstrap((nll_b, count), (nll_a, count), samples=200).decide() is False
+    noisy = nll_a + 0.5 * count * torch.randn(200, generator=g)  # no systematic difference
+    assert paired_perplexity_bootstrap((nll_a, count), (noisy - noisy.mean() + nll_a.mean(), count),
+                                       samples=200).decide(0.2) is False
+
+
+def test_build_for_training_gives_both_arms_the_same_start():
+    cfg = dict(src_vocab=20, tgt_vocab=15, d_embed=8, hidden=8, layers=2, dropout=0.0)
+    normal, opt = build_for_training(Seq2SeqConfig(**cfg, reverse_source=False), lr=0.01, seed=3)
+    reversed_, _ = build_for_training(Seq2SeqConfig(**cfg, reverse_source=True), lr=0.01, seed=3)
+    for a, b in zip(normal.state_dict().values(), reversed_.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert isinstance(opt, torch.optim.Adam) and opt.param_groups[0]["lr"] == 0.01
+    with pytest.raises(ValueError, match="lr must be positive"):
+        build_for_training(Seq2SeqConfig(**cfg), lr=0.0, seed=0)
 
 
 # ----------------------------------------------------------------------------- the experiment
@@ -227,14 +265,41 @@ def _require_de_en():
 
 
 @pytest.mark.slow  # ~15-30 s on a loaded 2-core machine (data parsing + two small trainings)
-def test_quick_preset_runs_end_to_end(tmp_path):
+def test_quick_preset_numbers_recomputed_from_its_files(tmp_path):
+    """At 12 steps the claim cannot show; the run's numbers are recomputed from its checkpoints and logs."""
     _require_de_en()
     from papercraft.runner import run_entry
+    from papercraft.testbeds.translation import load, sentence_nll
+    from papercraft.training import load_checkpoint
+    from papercraft.training.checkpoint import list_checkpoints
 
-    run_dir, result = run_entry("seq2seq", preset="quick", out=tmp_path)
-    assert result["verdict"] in ("reproduced", "not reproduced", "inconclusive")
-    numbers = result["experiments"]["reversal"]["numbers"]
-    assert numbers["normal_steps"] == numbers["reversed_steps"] == 12
-    assert all(math.isfinite(numbers[f"{arm}_test_ppl"]) for arm in ("normal", "reversed"))
+    _, result = run_entry("seq2seq", preset="quick", out=tmp_path)
+    experiment = result["experiments"]["reversal"]
+    numbers, p = experiment["numbers"], experiment["params"]
+    # equal steps for both arms, as recorded by the runner too
+    assert numbers["normal_steps"] == numbers["reversed_steps"] == p["steps"]
+    assert {arm: run["steps"] for arm, run in experiment["subruns"].items()} == {"normal": 12, "reversed": 12}
+
+    data = load(max_train=p["max_train"])
+    test = data.head("test", p["test_limit"])
+    log_ppl = {}
+    for arm, reverse in (("normal", False), ("reversed", True)):
+        model = Seq2Seq(Seq2SeqConfig(len(data.src_vocab), len(data.tgt_vocab), d_embed=p["d_embed"],
+                                      hidden=p["hidden"], layers=p["layers"], dropout=p["dropout"],
+                                      reverse_source=reverse))
+        directory = tmp_path / "reversal" / arm
+        step, _ = load_checkpoint(list_checkpoints(directory / "checkpoints")[-1][1], model=model, restore_rng=False)
+        assert step == p["steps"]
+        nll, count = sentence_nll(model, test, "test")
+        log_ppl[arm] = float(nll.sum() / count.sum())
+        assert numbers[f"{arm}_test_ppl"] == pytest.approx(math.exp(log_ppl[arm]), abs=1e-3)
+        # the validation curve: every eval_every steps against steps, the last at the final weights
+        evals = [json.loads(line) for line in (directory / "metrics.jsonl").read_text().splitlines()]
+        evals = [r for r in evals if r["split"] == "eval"]
+        assert [r["step"] for r in evals] == [6, 12]
+        valid_nll, valid_count = sentence_nll(model, data, "valid")
+        assert evals[-1]["valid_nll"] == pytest.approx(float(valid_nll.sum() / valid_count.sum()), rel=1e-5)
+    assert numbers["log_ppl_gain_from_reversal"] == pytest.approx(log_ppl["normal"] - log_ppl["reversed"], abs=1e-4)
+    assert numbers["bleu_gain_from_reversal"] == pytest.approx(
+        numbers["reversed_bleu_beam"] - numbers["normal_bleu_beam"], abs=0.011)
     assert (tmp_path / "reversal" / "valid_nll.png").exists()
-    assert (tmp_path / "result.json").exists()

@@ -1,9 +1,11 @@
 """transformer: layers against nn.TransformerEncoderLayer/DecoderLayer (weights copied; outputs and
 gradients), label smoothing against F.cross_entropy, the warm-up schedule (eq. 3), causality,
-beam 1 = greedy, and the quick preset end to end."""
+beam 1 = greedy, equal-step training with counted FLOPs on the translation test bed, and the quick
+preset end to end."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -227,8 +229,56 @@ def test_bad_inputs():
         _cfg(d_model=10, n_heads=4)
 
 
+def _toy_translation_data():
+    from papercraft.testbeds.translation import prepare
+
+    pairs = [(f"wort{i % 13} und zahl{i % 11} .", f"word{i % 13} and number{i % 11} .") for i in range(140)]
+    return prepare(pairs, n_test=10, n_valid=10)
+
+
+def test_equal_step_training_counts_flops(tmp_path):
+    """Both arms of the comparison train exactly the same steps; each records the counted FLOPs of a
+    step and its training FLOPs = step FLOPs × steps, without touching torch's random state."""
+    from papercraft.papers.seq2seq.model import GRAD_CLIP, Seq2SeqConfig, build_for_training
+    from papercraft.registry import registry
+    from papercraft.runner import RunContext
+    from papercraft.testbeds.translation import batch_loss, train_translation, training_batches, training_step_flops
+    from papercraft.training.flops import step_flops
+
+    data = _toy_translation_data()
+    entry = registry().get("transformer")
+    ctx = RunContext(entry=entry, experiment=entry.experiments[0], preset="quick", params={}, seed=0,
+                     device=torch.device("cpu"), out_dir=tmp_path)
+    vocab = (len(data.src_vocab), len(data.tgt_vocab))
+    lstm, optimizer = build_for_training(Seq2SeqConfig(*vocab, d_embed=8, hidden=12, layers=1, dropout=0.0),
+                                         lr=0.01, seed=0)
+    runs = {"seq2seq": (lstm, train_translation(ctx, "seq2seq", lstm, optimizer, data, steps=5, batch_size=8,
+                                                eval_every=2, seed=0, grad_clip=GRAD_CLIP, flop_batches=3))}
+    torch.manual_seed(0)
+    tf = Transformer(_cfg(src_vocab=vocab[0], tgt_vocab=vocab[1], encoder_layers=1, decoder_layers=1))
+    runs["transformer"] = (tf, train_translation(ctx, "transformer", tf, torch.optim.Adam(tf.parameters(), 1e-3), data,
+                                                 steps=5, batch_size=8, eval_every=2, seed=0, flop_batches=3))
+    assert {name: run.steps for name, (_, run) in runs.items()} == {"seq2seq": 5, "transformer": 5}
+    assert {name: sub["steps"] for name, sub in ctx.subruns.items()} == {"seq2seq": 5, "transformer": 5}
+    for name, (model, run) in runs.items():
+        batches = training_batches(data, 8, 0)  # the batches of the run's first steps
+        direct = [step_flops(model, batch_loss, next(batches)) for _ in range(3)]
+        assert run.step_flops == round(sum(direct) / 3) > 0
+        assert run.flops == run.step_flops * run.steps
+        assert run.valid_curve()[0] == [2, 4, 5]  # every eval_every steps and at the end
+        records = [json.loads(line) for line in (tmp_path / name / "metrics.jsonl").read_text().splitlines()]
+        assert [r["valid_nll"] for r in records if r["split"] == "eval"] == run.valid_curve()[1]
+    assert runs["transformer"][1].step_flops != runs["seq2seq"][1].step_flops
+    state = torch.get_rng_state()
+    training_step_flops(tf, batch_loss, data, batch_size=8, seed=0, batches=1)
+    assert torch.equal(torch.get_rng_state(), state)
+    with pytest.raises(ValueError, match="steps must be >= 1"):
+        train_translation(ctx, "none", tf, torch.optim.Adam(tf.parameters()), data, steps=0, batch_size=8,
+                          eval_every=2, seed=0)
+
+
 @pytest.mark.slow  # ~15-30 s on a loaded 2-core machine (data parsing + two small trainings)
-def test_quick_preset_runs_end_to_end(tmp_path):
+def test_quick_preset_equal_steps(tmp_path):
     from papercraft.errors import DataMissingError
 
     try:
@@ -240,8 +290,25 @@ def test_quick_preset_runs_end_to_end(tmp_path):
     from papercraft.runner import run_entry
 
     _, result = run_entry("transformer", preset="quick", out=tmp_path)
-    assert result["verdict"] in ("reproduced", "not reproduced", "inconclusive")
-    numbers = result["experiments"]["vs-seq2seq"]["numbers"]
-    assert numbers["transformer_steps"] == numbers["seq2seq_steps"] == 12
+    experiment = result["experiments"]["vs-seq2seq"]
+    numbers = experiment["numbers"]
+    # equal steps for both arms; training FLOPs = counted FLOPs of a step × steps
+    assert numbers["transformer_steps"] == numbers["seq2seq_steps"] == experiment["params"]["steps"] == 12
+    assert {arm: run["steps"] for arm, run in experiment["subruns"].items()} == {"seq2seq": 12, "transformer": 12}
+    for arm in ("seq2seq", "transformer"):
+        assert numbers[f"{arm}_step_flops"] > 0
+        assert numbers[f"{arm}_flops"] == numbers[f"{arm}_step_flops"] * numbers[f"{arm}_steps"]
+    assert numbers["flops_ratio_transformer_to_seq2seq"] == pytest.approx(
+        numbers["transformer_flops"] / numbers["seq2seq_flops"], abs=1e-3)
+    # The claim's shape at quick scale: at equal steps the Transformer has learned more than the
+    # LSTM (lower validation NLL at every evaluation, lower test perplexity despite label smoothing).
+    curves = {}
+    for arm in ("seq2seq", "transformer"):
+        lines = (tmp_path / "vs-seq2seq" / arm / "metrics.jsonl").read_text().splitlines()
+        records = [json.loads(line) for line in lines]
+        curves[arm] = [(r["step"], r["valid_nll"]) for r in records if r["split"] == "eval"]
+    assert [s for s, _ in curves["transformer"]] == [s for s, _ in curves["seq2seq"]] == [6, 12]
+    assert all(t < s for (_, t), (_, s) in zip(curves["transformer"], curves["seq2seq"]))
+    assert numbers["transformer_test_ppl"] < numbers["seq2seq_test_ppl"]
     assert 0.0 <= numbers["transformer_bleu_beam"] <= 100.0
-    assert (tmp_path / "vs-seq2seq" / "valid_nll_vs_time.png").exists()
+    assert (tmp_path / "vs-seq2seq" / "valid_nll.png").exists()

@@ -1,5 +1,10 @@
-"""The German→English translation task shared by ``seq2seq`` and ``transformer``: tokenization,
-vocabularies, the fixed split, padded tensors, and BLEU (sacrebleu) with a paired bootstrap.
+"""The German→English translation test bed shared by ``seq2seq`` and ``transformer``: tokenization,
+vocabularies, the fixed split, padded tensors, training and decoding plumbing, perplexity and BLEU
+(sacrebleu) with paired bootstrap intervals.
+
+Infrastructure: it imports no paper. An experiment passes its model in; the model must map
+``model(src [B, S], tgt_in [B, T]) -> logits [B, T, V]`` and decode through a
+``translate(src, beam, max_len) -> list of id lists`` function.
 
 Data: ``papercraft.data.load_de_en()`` — about 20k real (German, English) sentence pairs from the
 Debian ``trans-de-en`` dictionary's example sentences (average ~8 words).
@@ -14,22 +19,34 @@ Split (fixed, documented): exact duplicate pairs are dropped, the rest is shuffl
 (500) and ``train`` (the rest). Pairs longer than ``max_tokens`` tokens on either side are then
 removed from every split (default 30; it removes well under 1% of the pairs).
 
+Training: :func:`train_translation` trains one arm for a number of optimizer steps (never a wall
+time, so that a comparison does not depend on the machine's load) through the runner's
+``ctx.train``, logs the validation NLL every ``eval_every`` steps, and counts the FLOPs of a
+training step (:func:`papercraft.training.flops.step_flops`), so that arms can be compared at equal
+steps with their training cost beside.
+
 BLEU: sacrebleu's corpus BLEU on the tokenized, lower-cased text (``tokenize="none"`` because the
 text is already tokenized) — the "tokenized BLEU" convention of the Transformer paper's tables.
+Comparisons between arms are paired bootstraps over test sentences (Koehn 2004) through
+:func:`papercraft.statistics.paired_bootstrap`; a difference inside resampling noise gives an
+interval that straddles 0, which a criterion reads as inconclusive.
 """
 
 from __future__ import annotations
 
 import random
 import re
-import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
+
+from papercraft.statistics import Interval, paired_bootstrap
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
@@ -93,8 +110,16 @@ class TranslationData:
     tgt: dict[str, Tensor]
 
     def describe(self) -> dict[str, int]:
+        """Sizes of the splits and vocabularies."""
         return {"train_pairs": len(self.pairs["train"]), "valid_pairs": len(self.pairs["valid"]),
                 "test_pairs": len(self.pairs["test"]), "src_vocab": len(self.src_vocab), "tgt_vocab": len(self.tgt_vocab)}
+
+    def head(self, split: str, limit: int | None) -> TranslationData:
+        """The same vocabularies with only the first ``limit`` pairs of ``split`` (all if None)."""
+        if split not in self.pairs:
+            raise ValueError(f"unknown split {split!r}; this data has {sorted(self.pairs)}")
+        return TranslationData(self.src_vocab, self.tgt_vocab, {split: self.pairs[split][:limit]},
+                               {split: self.src[split][:limit]}, {split: self.tgt[split][:limit]})
 
 
 def split_pairs(pairs: Sequence[tuple[str, str]], *, split_seed: int = 0, n_test: int = 1000,
@@ -163,64 +188,98 @@ def bleu(hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]
                                        tokenize="none", force=True).score)
 
 
-def _sentence_stats(hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]]):
+def _sentence_stats(hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]]) -> tuple[Any, np.ndarray]:
     """Per-sentence BLEU sufficient statistics ``[N, 2 + 2*4]`` (sys_len, ref_len, matches, totals)."""
-    import numpy as np
     from sacrebleu.metrics import BLEU
 
+    if len(hypotheses) != len(references):
+        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} references")
     metric = BLEU(tokenize="none", force=True)
     stats = metric._extract_corpus_statistics([" ".join(h) for h in hypotheses], [[" ".join(r) for r in references]])
     return metric, np.asarray(stats, dtype=np.int64)
 
 
-def paired_bootstrap(hyp_a: Sequence[Sequence[str]], hyp_b: Sequence[Sequence[str]],
-                     references: Sequence[Sequence[str]], *, samples: int = 1000, seed: int = 0) -> dict[str, float]:
-    """Paired bootstrap (Koehn 2004) of ``BLEU(b) - BLEU(a)`` over test sentences.
+def paired_bleu_bootstrap(hyp_a: Sequence[Sequence[str]], hyp_b: Sequence[Sequence[str]],
+                          references: Sequence[Sequence[str]], *, samples: int = 1000, seed: int = 0) -> Interval:
+    """Paired bootstrap (Koehn 2004) of ``BLEU(b) - BLEU(a)`` over the test sentences.
 
-    Returns the observed difference, the 2.5% and 97.5% quantiles of the resampled differences
-    (a 95% interval) and the fraction of resamples where ``b`` wins.
+    Both systems are scored on the same resampled sentences (corpus BLEU from summed sufficient
+    statistics); the estimate is the difference on all sentences, the interval the 2.5% and 97.5%
+    quantiles of ``samples`` resamples. ``interval.decide()`` reads it as "b is better".
     """
-    import numpy as np
-
     metric, stats_a = _sentence_stats(hyp_a, references)
     _, stats_b = _sentence_stats(hyp_b, references)
-    rng = np.random.default_rng(seed)
-    n = len(references)
 
-    def score(stats) -> float:
-        return metric._compute_score_from_stats([int(x) for x in stats.sum(0)]).score
+    def score(stats: np.ndarray) -> float:
+        return float(metric._compute_score_from_stats([int(x) for x in stats.sum(0)]).score)
 
-    diffs = np.empty(samples)
-    for s in range(samples):
-        idx = rng.integers(0, n, n)
-        diffs[s] = score(stats_b[idx]) - score(stats_a[idx])
-    observed = score(stats_b) - score(stats_a)
-    return {"diff": float(observed), "low": float(np.quantile(diffs, 0.025)), "high": float(np.quantile(diffs, 0.975)),
-            "p_b_wins": float((diffs > 0).mean())}
+    return paired_bootstrap(len(references), lambda idx: score(stats_b[idx]) - score(stats_a[idx]),
+                            samples=samples, seed=seed)
 
 
-def decide_better(interval: dict[str, float]) -> bool | None:
-    """A criterion's ``passed`` for "b is better than a" from :func:`paired_bootstrap`: True if the 95%
-    interval of the difference lies above 0, False if the observed difference is <= 0, None otherwise
-    (b ahead but within resampling noise)."""
-    if interval["low"] > 0:
-        return True
-    if interval["diff"] <= 0:
-        return False
-    return None
+# --------------------------------------------------------------------------- perplexity
 
 
-# --------------------------------------------------------------------------- training and evaluation
-# Shared by the seq2seq and transformer experiments, so that the baseline and the Transformer are
-# trained and scored by exactly the same code.
+@torch.no_grad()
+def sentence_nll(model: nn.Module, data: TranslationData, split: str, batch_size: int = 250) -> tuple[Tensor, Tensor]:
+    """Per-sentence summed target NLL ``[N]`` (nats, ``<eos>`` included) and token counts ``[N]``,
+    teacher-forced, returned on CPU whatever the model's device."""
+    import torch.nn.functional as F
+
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    nll, count = [], []
+    src_all, tgt_all = data.src[split], data.tgt[split]
+    for i in range(0, len(src_all), batch_size):
+        src, tgt = trim(src_all[i : i + batch_size], tgt_all[i : i + batch_size])
+        src, tgt = src.to(device), tgt.to(device)
+        logits = model(src, tgt[:, :-1]).float()
+        target = tgt[:, 1:]
+        token_nll = F.cross_entropy(logits.transpose(1, 2), target, ignore_index=PAD_ID, reduction="none")
+        nll.append(token_nll.sum(1).cpu())
+        count.append((target != PAD_ID).sum(1).cpu())
+    model.train(was_training)
+    return torch.cat(nll), torch.cat(count)
 
 
-def batch_loss(model, batch: tuple[Tensor, Tensor], criterion=None) -> tuple[Tensor, dict[str, float]]:
-    """Teacher-forced loss of ``model(src, tgt_in) -> logits`` on one ``(src, tgt)`` batch.
+def perplexity_interval(nll: Tensor, count: Tensor, *, samples: int = 1000, seed: int = 0) -> Interval:
+    """``exp(total NLL / total tokens)`` with a 95% bootstrap interval over sentences.
 
-    ``criterion(logits [N, V], target [N]) -> loss`` replaces the plain cross-entropy (the Transformer
-    passes its label-smoothed loss, §5.4; it must skip ``<pad>`` targets). The logged ``nll`` is always
-    the plain cross-entropy, comparable across models.
+    ``nll``, ``count``: ``[N]`` per-sentence summed NLL and token counts (:func:`sentence_nll`).
+    """
+    n, c = np.asarray(nll, dtype=np.float64), np.asarray(count, dtype=np.float64)
+    return paired_bootstrap(len(n), lambda idx: float(np.exp(n[idx].sum() / c[idx].sum())), samples=samples, seed=seed)
+
+
+def paired_perplexity_bootstrap(a: tuple[Tensor, Tensor], b: tuple[Tensor, Tensor], *, samples: int = 1000,
+                                seed: int = 0) -> Interval:
+    """Paired bootstrap of ``log ppl(a) - log ppl(b)`` (nats per token) over test sentences; above 0
+    means ``b`` has the lower perplexity. ``a``, ``b``: :func:`sentence_nll` of the two models."""
+    (na, ca), (nb, cb) = ((np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)) for x, y in (a, b))
+    if na.shape != nb.shape:
+        raise ValueError(f"the two models were scored on different sentences: {na.shape} vs {nb.shape}")
+    return paired_bootstrap(len(na), lambda idx: float(na[idx].sum() / ca[idx].sum() - nb[idx].sum() / cb[idx].sum()),
+                            samples=samples, seed=seed)
+
+
+# --------------------------------------------------------------------------- training
+# One code path for every model trained on this test bed, so that the arms of a comparison are
+# trained, validated and costed by exactly the same code.
+
+LossFn = Callable[[nn.Module, tuple[Tensor, ...]], tuple[Tensor, Mapping[str, float]]]
+
+FLOP_BATCHES = 8
+"""Training batches whose counted FLOPs are averaged for the cost of a step (batches differ in length)."""
+
+
+def batch_loss(model: nn.Module, batch: tuple[Tensor, Tensor],
+               criterion: Callable[[Tensor, Tensor], Tensor] | None = None) -> tuple[Tensor, dict[str, float]]:
+    """Teacher-forced loss of ``model(src, tgt_in) -> logits`` on one ``(src [B, S], tgt [B, T+2])`` batch.
+
+    ``criterion(logits [N, V], target [N]) -> loss`` replaces the plain cross-entropy (e.g. a
+    label-smoothed loss; it must skip ``<pad>`` targets). The logged ``nll`` is always the plain
+    cross-entropy, comparable across models.
     """
     import torch.nn.functional as F
 
@@ -232,56 +291,103 @@ def batch_loss(model, batch: tuple[Tensor, Tensor], criterion=None) -> tuple[Ten
     return loss, {"nll": float(nll.detach()), "tokens": float((flat_target != PAD_ID).sum())}
 
 
+def training_batches(data: TranslationData, batch_size: int, seed: int) -> Any:
+    """The endless shuffled ``(src, tgt)`` batches of the training split (a ``TensorBatches``)."""
+    from papercraft.training import TensorBatches
+
+    return TensorBatches(data.src["train"], data.tgt["train"], batch_size=batch_size, seed=seed)
+
+
+def validation_nll(data: TranslationData, limit: int | None = 500) -> Callable[[nn.Module], dict[str, float]]:
+    """The trainer's ``evaluate``: ``{"valid_nll": NLL per target token}`` on the first ``limit``
+    validation pairs (teacher-forced, plain cross-entropy)."""
+    valid = data.head("valid", limit)
+
+    def evaluate(model: nn.Module) -> dict[str, float]:
+        nll, count = sentence_nll(model, valid, "valid")
+        return {"valid_nll": float(nll.sum() / count.sum())}
+
+    return evaluate
+
+
+def training_step_flops(model: nn.Module, loss_fn: LossFn, data: TranslationData, *, batch_size: int, seed: int,
+                        batches: int = FLOP_BATCHES) -> int:
+    """Counted FLOPs of one training step (forward + backward, matrix products;
+    :func:`papercraft.training.flops.step_flops`), averaged over the first ``batches`` training
+    batches of a run with ``seed`` (the batches its first steps train on; batches differ in length).
+    Torch's random state is left as it was."""
+    from papercraft.training.flops import step_flops
+
+    if batches < 1:
+        raise ValueError(f"batches must be >= 1, got {batches}")
+    device = next(model.parameters()).device
+    source = training_batches(data, batch_size, seed)
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        counts = [step_flops(model, loss_fn, tuple(t.to(device) for t in next(source))) for _ in range(batches)]
+    return round(sum(counts) / len(counts))
+
+
+@dataclass
+class TranslationRun:
+    """One trained arm: the trainer's ``TrainResult`` and the counted FLOPs of a training step
+    (None if they were not counted)."""
+
+    result: Any
+    step_flops: int | None
+
+    @property
+    def steps(self) -> int:
+        """Optimizer steps taken."""
+        return int(self.result.step)
+
+    @property
+    def flops(self) -> int | None:
+        """Counted training FLOPs: :attr:`step_flops` × :attr:`steps`."""
+        return None if self.step_flops is None else self.step_flops * self.steps
+
+    def valid_curve(self) -> tuple[list[int], list[float]]:
+        """``(steps, validation NLL per token)`` of every evaluation during training."""
+        points = [(int(r["step"]), float(r["valid_nll"])) for r in self.result.evals() if "valid_nll" in r]
+        return [s for s, _ in points], [v for _, v in points]
+
+
+def train_translation(ctx: Any, name: str, model: nn.Module, optimizer: torch.optim.Optimizer, data: TranslationData,
+                      *, steps: int, batch_size: int, eval_every: int, seed: int,
+                      criterion: Callable[[Tensor, Tensor], Tensor] | None = None, scheduler: Any = None,
+                      grad_clip: float | None = None, flop_batches: int = FLOP_BATCHES) -> TranslationRun:
+    """Train ``model`` on the training split for exactly ``steps`` optimizer steps as the sub-run
+    ``name`` of the experiment ``ctx`` (the runner's ``RunContext``: directory, device, resume,
+    checkpoint identity). The validation NLL is logged every ``eval_every`` steps and at the end.
+
+    ``criterion``: as :func:`batch_loss`. Returns the :class:`TranslationRun`, with the counted FLOPs
+    of a training step averaged over ``flop_batches`` batches (:func:`training_step_flops`; 0: not
+    counted, for arms whose cost is equal by construction).
+    """
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+
+    def loss_fn(m: nn.Module, batch: tuple[Tensor, ...]) -> tuple[Tensor, dict[str, float]]:
+        return batch_loss(m, batch, criterion)  # type: ignore[arg-type]
+
+    result = ctx.train(name, model, optimizer, loss_fn, training_batches(data, batch_size, seed), steps=steps,
+                       seed=seed, scheduler=scheduler, evaluate=validation_nll(data), eval_every=eval_every,
+                       grad_clip=grad_clip, unit="tokens")
+    flops = (training_step_flops(model, loss_fn, data, batch_size=batch_size, seed=seed, batches=flop_batches)
+             if flop_batches else None)
+    return TranslationRun(result, flops)
+
+
+# --------------------------------------------------------------------------- decoding
+
+
 @torch.no_grad()
-def sentence_nll(model, data: TranslationData, split: str, batch_size: int = 250) -> tuple[Tensor, Tensor]:
-    """Per-sentence summed target NLL (nats, ``<eos>`` included) and token counts, teacher-forced."""
-    import torch.nn.functional as F
-
-    was_training = model.training
-    model.eval()
-    nll, count = [], []
-    src_all, tgt_all = data.src[split], data.tgt[split]
-    for i in range(0, len(src_all), batch_size):
-        src, tgt = trim(src_all[i : i + batch_size], tgt_all[i : i + batch_size])
-        logits = model(src, tgt[:, :-1]).float()
-        target = tgt[:, 1:]
-        token_nll = F.cross_entropy(logits.transpose(1, 2), target, ignore_index=PAD_ID, reduction="none")
-        nll.append(token_nll.sum(1))
-        count.append((target != PAD_ID).sum(1))
-    model.train(was_training)
-    return torch.cat(nll), torch.cat(count)
-
-
-def perplexity_with_interval(nll: Tensor, count: Tensor, *, samples: int = 1000, seed: int = 0) -> dict[str, float]:
-    """exp(total NLL / total tokens) and a 95% bootstrap interval over sentences."""
-    g = torch.Generator().manual_seed(seed)
-    n = len(nll)
-    idx = torch.randint(0, n, (samples, n), generator=g)
-    boot = torch.exp(nll[idx].sum(1) / count[idx].sum(1))
-    return {"ppl": float(torch.exp(nll.sum() / count.sum())), "low": float(boot.quantile(0.025)),
-            "high": float(boot.quantile(0.975))}
-
-
-def paired_perplexity_bootstrap(a: tuple[Tensor, Tensor], b: tuple[Tensor, Tensor], *, samples: int = 1000,
-                                seed: int = 0) -> dict[str, float]:
-    """Paired bootstrap of ``log ppl(a) - log ppl(b)`` over test sentences (> 0: b has lower perplexity).
-    Same keys as :func:`paired_bootstrap`, so :func:`decide_better` applies."""
-    g = torch.Generator().manual_seed(seed)
-    n = len(a[0])
-    idx = torch.randint(0, n, (samples, n), generator=g)
-    diffs = a[0][idx].sum(1) / a[1][idx].sum(1) - b[0][idx].sum(1) / b[1][idx].sum(1)
-    observed = float(a[0].sum() / a[1].sum() - b[0].sum() / b[1].sum())
-    return {"diff": observed, "low": float(diffs.quantile(0.025)), "high": float(diffs.quantile(0.975)),
-            "p_b_wins": float((diffs > 0).double().mean())}
-
-
-@torch.no_grad()
-def translate_split(translate, data: TranslationData, split: str, *, beam: int, limit: int | None = None,
-                    batch_size: int = 100, extra_len: int = 10) -> tuple[list[list[str]], list[list[str]]]:
+def translate_split(translate: Callable[[Tensor, int, int], list[list[int]]], data: TranslationData, split: str, *,
+                    beam: int, limit: int | None = None, batch_size: int = 100, extra_len: int = 10,
+                    device: torch.device | str = "cpu") -> tuple[list[list[str]], list[list[str]]]:
     """Decode a split: returns (hypotheses, references) as token lists, in the split's order.
 
     ``translate(src [B, S], beam, max_len) -> list of id lists``. Sources are decoded in batches of
-    similar length (faster), with at most ``S + extra_len`` output tokens.
+    similar length (faster), on ``device``, with at most ``S + extra_len`` output tokens.
     """
     src_all = data.src[split][:limit]
     refs = [e for _, e in data.pairs[split][:limit]]
@@ -291,79 +397,8 @@ def translate_split(translate, data: TranslationData, split: str, *, beam: int, 
     for i in range(0, len(order), batch_size):
         rows = order[i : i + batch_size]
         src = src_all[rows]
-        src = src[:, : int((src != PAD_ID).sum(1).max())]
+        src = src[:, : int((src != PAD_ID).sum(1).max())].to(device)
         out = translate(src, beam, src.shape[1] + extra_len)
         for r, ids in zip(rows, out):
             hyps[r] = data.tgt_vocab.decode(ids)
     return hyps, refs  # type: ignore[return-value]
-
-
-class TrainingClock:
-    """``evaluate``/``stop_when`` for :class:`papercraft.training.Trainer`.
-
-    The trainer calls them every ``eval_every`` steps. Every ``valid_every``-th call also records the
-    validation NLL against *training* wall time (time spent evaluating is excluded from the clock);
-    training stops once ``seconds`` of training time have passed (None: no time limit).
-    :meth:`freeze` stops the clock when training ends.
-    """
-
-    def __init__(self, data: TranslationData, seconds: float | None, *, valid_every: int = 10,
-                 valid_limit: int = 500, last_call: int | None = None) -> None:
-        self.data, self.seconds, self.valid_every, self.valid_limit = data, seconds, valid_every, valid_limit
-        self.last_call = last_call  # the call at the last training step, which always validates
-        self.started = time.perf_counter()
-        self.eval_seconds = 0.0
-        self.calls = 0
-        self.frozen: float | None = None
-        self.curve: list[dict[str, float]] = []  # {"train_s", "valid_nll"} per validation
-
-    def training_seconds(self) -> float:
-        if self.frozen is not None:
-            return self.frozen
-        return time.perf_counter() - self.started - self.eval_seconds
-
-    def freeze(self) -> None:
-        self.frozen = self.training_seconds()
-
-    def evaluate(self, model) -> dict[str, float]:
-        self.calls += 1
-        final = self.stop_when({}) or self.calls == self.last_call
-        if self.frozen is None and self.calls % self.valid_every and not final:
-            return {}
-        train_s = self.training_seconds()
-        t0 = time.perf_counter()
-        sub = TranslationData(self.data.src_vocab, self.data.tgt_vocab, self.data.pairs,
-                              {"valid": self.data.src["valid"][: self.valid_limit]},
-                              {"valid": self.data.tgt["valid"][: self.valid_limit]})
-        nll, count = sentence_nll(model, sub, "valid")
-        valid_nll = float(nll.sum() / count.sum())
-        self.curve.append({"train_s": train_s, "valid_nll": valid_nll})
-        self.eval_seconds += time.perf_counter() - t0
-        return {"valid_nll": valid_nll}
-
-    def stop_when(self, record) -> bool:
-        return self.seconds is not None and self.training_seconds() >= self.seconds
-
-
-def train_translation_model(model, data: TranslationData, *, optimizer, out_dir, max_steps: int,
-                            seconds: float | None, batch_size: int, seed: int, criterion=None,
-                            scheduler=None, eval_every: int = 50, grad_clip: float | None = 5.0,
-                            device="cpu", resume: bool = False, identity: dict | None = None, desc: str = "train"):
-    """Train on ``data``'s training split with the papercraft Trainer until ``max_steps`` or ``seconds``
-    of training time. The time limit is checked every 5 steps; the validation NLL is logged every
-    ``eval_every`` steps (rounded to a multiple of 5). Returns ``(TrainResult, TrainingClock)``."""
-    from papercraft.training import TensorBatches, TrainConfig, Trainer
-
-    check_every = 5 if eval_every >= 5 else max(eval_every, 1)
-    clock = TrainingClock(data, seconds, valid_every=max(eval_every // check_every, 1),
-                          last_call=max_steps // check_every)
-    batches = TensorBatches(data.src["train"], data.tgt["train"], batch_size=batch_size, seed=seed)
-    trainer = Trainer(model, optimizer, lambda m, b: batch_loss(m, b, criterion), batches,
-                      TrainConfig(max_steps=max_steps, eval_every=check_every, log_every=10, grad_clip=grad_clip,
-                                  desc=desc, unit="tokens"),
-                      out_dir=out_dir, scheduler=scheduler, evaluate=clock.evaluate, stop_when=clock.stop_when,
-                      device=device, resume=resume, identity=identity)
-    clock.started = time.perf_counter()  # start the clock after the set-up
-    result = trainer.fit()
-    clock.freeze()
-    return result, clock

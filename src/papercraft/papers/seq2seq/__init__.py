@@ -1,9 +1,8 @@
 """seq2seq — Sutskever, Vinyals & Le 2014, "Sequence to Sequence Learning with Neural Networks".
 
 - :mod:`.lstm`: the LSTM cell and a multi-layer LSTM written from the equations;
-- :mod:`.model`: the encoder-decoder with source reversal;
+- :mod:`.model`: the encoder-decoder with source reversal, and how the experiments build and train it;
 - :mod:`.decoding`: greedy decoding and batched beam search for any autoregressive decoder;
-- :mod:`.translation`: the German→English task (tokenization, split, BLEU) shared with ``transformer``;
 - :mod:`.experiment`: reversed vs normal source, greedy vs beam.
 """
 
@@ -15,9 +14,11 @@ _EXPORTS = {
     'greedy_decode': 'decoding',
     'LSTM': 'lstm',
     'LSTMCell': 'lstm',
+    'GRAD_CLIP': 'model',
     'Seq2Seq': 'model',
     'Seq2SeqConfig': 'model',
+    'build_for_training': 'model',
     'reverse_padded': 'model',
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = ['LSTM', 'LSTMCell', 'Seq2Seq', 'Seq2SeqConfig', 'beam_search', 'greedy_decode', 'reverse_padded']
+__all__ = ['GRAD_CLIP', 'LSTM', 'LSTMCell', 'Seq2Seq', 'Seq2SeqConfig', 'beam_search', 'build_for_training', 'greedy_decode', 'reverse_padded']

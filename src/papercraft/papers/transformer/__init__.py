@@ -5,7 +5,7 @@
 - :mod:`.model`: ``TransformerConfig``, ``EncoderLayer``, ``DecoderLayer``, ``Encoder``, ``Decoder``,
   ``Transformer``, label smoothing and the warm-up schedule (import them from ``.model``: this package
   stays light so that importing attention does not pull in the normalization and seq2seq entries);
-- :mod:`.experiment`: the Transformer against the seq2seq baseline at the same training time.
+- :mod:`.experiment`: the Transformer against the seq2seq baseline at equal training steps (FLOPs counted).
 """
 
 from papercraft.lazy import lazy_exports
