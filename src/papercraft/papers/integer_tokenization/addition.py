@@ -14,7 +14,6 @@ from the tokenization alone. Test problems are disjoint from training problems.
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 
@@ -114,13 +113,3 @@ def exact_match(model, data: Encoded, batch_size: int = 1024) -> Tensor:
 def accuracy_by_digits(correct: Tensor, digits: Tensor) -> dict[int, float]:
     """Exact-match accuracy grouped by the longer operand's digit count."""
     return {int(d): float(correct[digits == d].float().mean()) for d in digits.unique()}
-
-
-def warmup_cosine_lambda(steps: int, warmup: int):
-    """LR multiplier: linear warm-up then cosine decay to 10%."""
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        progress = min(1.0, (step - warmup) / max(1, steps - warmup))
-        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
-    return factor

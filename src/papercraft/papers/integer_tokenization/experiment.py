@@ -10,9 +10,9 @@ seeds, and measure held-out exact-match accuracy by number of digits.
 Criteria, fixed before the first run:
 - (a) primary: GPT-2's splits are inconsistent: for 4- and for 5-digit integers its most common split
   pattern covers less than 90% of them (single digits and 3-digit chunks: 100% by construction).
-- (b) primary: single-digit tokenization beats GPT-2's: every seed's held-out accuracy with digits is
-  above every seed's accuracy with GPT-2 tokens (failed if the digit mean is not above GPT-2's mean;
-  undecided, i.e. inconclusive, if the means are ordered but the seed ranges overlap).
+- (b) primary: single-digit tokenization beats GPT-2's: the 95% Student-t interval of the per-seed
+  differences in held-out accuracy (digits minus GPT-2, the same seeds and problems) lies above 0
+  (failed if it lies below 0; inconclusive if it contains 0, and always with a single seed).
 - (b) secondary: the same comparison for right-aligned 3-digit chunks vs GPT-2.
 """
 
@@ -21,15 +21,16 @@ from __future__ import annotations
 import random
 import statistics
 import time
+from typing import TYPE_CHECKING
 
 import torch
 
 from papercraft.papers.integer_tokenization.addition import (
     AdditionTask,
+    Encoded,
     accuracy_by_digits,
     exact_match,
     sample_problems,
-    warmup_cosine_lambda,
 )
 from papercraft.papers.integer_tokenization.analysis import (
     SCHEMES,
@@ -39,22 +40,18 @@ from papercraft.papers.integer_tokenization.analysis import (
     split_chunks3,
     split_digits,
 )
-from papercraft.results import Criterion, Outcome, Plot, Table
+from papercraft.results import Criterion, Outcome, Table
+from papercraft.statistics import mean_interval
+from papercraft.training import TensorBatches
+from papercraft.training.schedules import warmup_cosine
+
+if TYPE_CHECKING:
+    from papercraft.runner import RunContext
 
 SCHEME_LABELS = {"gpt2": "GPT-2 BPE", "digits": "single digits", "chunks3": "3-digit chunks (right-aligned)"}
 
 
-def run(ctx) -> Outcome:
-    # The models are tiny: one thread avoids oversubscribing a shared CPU (restored afterwards).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(ctx.params["threads"])
-    try:
-        return _run(ctx)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _run(ctx) -> Outcome:
+def run(ctx: RunContext) -> Outcome:
     from papercraft.papers.bpe import gpt2_tokenizer
 
     p = ctx.params
@@ -80,7 +77,8 @@ def _run(ctx) -> Outcome:
                 f"GPT-2 splits {d}-digit integers inconsistently",
                 f"share of {d}-digit integers cut by GPT-2's most common split pattern < 0.9 (1.0 for digits and chunks)",
                 round(consistency["gpt2"][d], 4), "< 0.9", consistency["gpt2"][d] < 0.9, part="a"))
-    plots = [_grid_plot(ctx, stats["gpt2"]), _pattern_plot(ctx, stats)]
+    _grid_plot(ctx, stats["gpt2"])
+    _pattern_plot(ctx, stats)
     tables = [_analysis_table(stats, spaced)]
 
     # ---- (b) addition ---------------------------------------------------------------------------
@@ -93,15 +91,14 @@ def _run(ctx) -> Outcome:
         task = AdditionTask(splitters[name], p["max_digits"])
         train, test = task.encode(train_problems), task.encode(test_problems)
         for seed in seeds:
-            t0 = time.perf_counter()
             model = _train(ctx, name, seed, task, train, p)
             correct = exact_match(model, test)
             results[name][seed] = {"accuracy": float(correct.float().mean()),
                                    "by_digits": accuracy_by_digits(correct, test.digits),
                                    "train_accuracy": float(exact_match(model, _subset(train, 2000)).float().mean()),
-                                   "vocab": len(task.vocab), "wall_s": round(time.perf_counter() - t0, 1)}
+                                   "vocab": len(task.vocab)}
             ctx.log(f"{name} seed {seed}: held-out exact match {results[name][seed]['accuracy']:.3f} "
-                    f"(vocab {len(task.vocab)}, {results[name][seed]['wall_s']} s)")
+                    f"(vocab {len(task.vocab)})")
 
     acc = {name: [r["accuracy"] for r in results[name].values()] for name in SCHEMES}
     numbers["addition"] = {
@@ -113,9 +110,11 @@ def _run(ctx) -> Outcome:
                "vocab": next(iter(results[name].values()))["vocab"]}
         for name in SCHEMES}
     numbers["addition_accuracy_digits_minus_gpt2"] = round(statistics.mean(acc["digits"]) - statistics.mean(acc["gpt2"]), 4)
-    criteria.append(_beats(acc, "digits", "gpt2", primary=True))
-    criteria.append(_beats(acc, "chunks3", "gpt2", primary=False))
-    plots.append(_accuracy_plot(ctx, results, p["max_digits"]))
+    beats = {better: _beats(acc, better, "gpt2", primary=better == "digits") for better in ("digits", "chunks3")}
+    for better, (criterion, interval) in beats.items():
+        numbers[f"addition_{better}_minus_gpt2_interval"] = interval.as_dict(4)
+        criteria.append(criterion)
+    _accuracy_plot(ctx, results, p["max_digits"])
     tables.append(Table("Addition: held-out exact-match accuracy (mean over seeds)",
                         ["tokenization", "vocabulary", "all", *[f"{d} digits" for d in range(1, p["max_digits"] + 1)],
                          "train (2k sample)", "per seed"],
@@ -133,53 +132,60 @@ def _run(ctx) -> Outcome:
         "operands all fall in the training set, so the held-out set (disjoint from it) has none.",
         f"With a leading space (as numbers appear mid-sentence) GPT-2 has {spaced.n_single_token} single-token "
         f"integers below {p['upper']:,} instead of {stats['gpt2'].n_single_token}.",
+        _consistency_note(numbers["addition"], {b: i for b, (_, i) in beats.items()}),
     ]
-    return Outcome(numbers=numbers, criteria=criteria, plots=plots, tables=tables, notes=notes)
+    return Outcome(numbers=numbers, criteria=criteria, tables=tables, notes=notes)
 
 
-def _subset(data, n):
-    from papercraft.papers.integer_tokenization.addition import Encoded
+def _consistency_note(addition: dict[str, dict], intervals: dict) -> str:
+    """Whether consistency alone helped: 3-digit chunks are as consistent as single digits but have
+    a vocabulary like GPT-2's; said from this run's numbers."""
+    def verdict(name: str) -> str:
+        decided = intervals[name].decide(0.0)
+        return {True: "better than", False: "worse than", None: "not distinguishable from"}[decided]
 
+    return (f"Consistency alone vs vocabulary size: 3-digit chunks are consistent like single digits but use "
+            f"{addition['chunks3']['vocab']} tokens (single digits {addition['digits']['vocab']}, GPT-2 "
+            f"{addition['gpt2']['vocab']}); mean held-out accuracy {addition['chunks3']['mean']:.3f} with chunks, "
+            f"{addition['digits']['mean']:.3f} with digits, {addition['gpt2']['mean']:.3f} with GPT-2 tokens. Chunks are "
+            f"{verdict('chunks3')} GPT-2 tokens and digits are {verdict('digits')} GPT-2 tokens (95% intervals over "
+            f"seeds).")
+
+
+def _subset(data: Encoded, n: int) -> Encoded:
     return Encoded(data.x[:n], data.y[:n], data.digits[:n])
 
 
-def _train(ctx, name: str, seed: int, task: AdditionTask, train, p):
+def _train(ctx: RunContext, name: str, seed: int, task: AdditionTask, train: Encoded, p: dict) -> torch.nn.Module:
+    """The gpt entry's decoder trained on the answer tokens of ``train`` (one sub-run per scheme and seed)."""
     from papercraft.papers.gpt import GPT, GPTConfig
-    from papercraft.training import TensorBatches, TrainConfig, Trainer
 
     torch.manual_seed(seed)
     cfg = GPTConfig(vocab_size=len(task.vocab), max_length=train.x.shape[1], n_layer=p["n_layer"], n_head=p["n_head"],
                     d_model=p["d_model"], dropout=0.0, variant="gpt2")
     model = GPT(cfg)
     optimizer = torch.optim.AdamW(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"], betas=(0.9, 0.98))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine_lambda(p["steps"], p["warmup"]))
+    # Linear warm-up, then cosine annealing to 10% of the peak rate.
+    scheduler = warmup_cosine(optimizer, p["steps"], warmup_steps=p["warmup"], floor=0.1)
 
-    def loss_fn(model, batch):
+    def loss_fn(model: GPT, batch: tuple[torch.Tensor, ...]):
         x, y = batch
-        loss = model.lm_loss(x, y)
-        return loss, {"loss": float(loss.detach())}
+        return model.lm_loss(x, y), {}
 
-    trainer = Trainer(model, optimizer, loss_fn, TensorBatches(train.x, train.y, batch_size=p["batch_size"], seed=seed),
-                      TrainConfig(max_steps=p["steps"], log_every=50, grad_clip=1.0, desc=f"{name} seed {seed}"),
-                      out_dir=ctx.subdir(f"addition-{name}-seed{seed}"), scheduler=scheduler, device=ctx.device,
-                      resume=ctx.resume, identity={"scheme": name, "seed": seed, "config": cfg.to_dict(),
-                                                    "params": dict(p)})
-    trainer.fit()
+    ctx.train(f"addition-{name}-seed{seed}", model, optimizer, loss_fn,
+              TensorBatches(train.x, train.y, batch_size=p["batch_size"], seed=seed), steps=p["steps"], seed=seed,
+              scheduler=scheduler, log_every=50, grad_clip=1.0, identity={"config": cfg.to_dict()})
     return model
 
 
-def _beats(acc: dict[str, list[float]], better: str, worse: str, primary: bool) -> Criterion:
-    a, b = acc[better], acc[worse]
-    if statistics.mean(a) <= statistics.mean(b):
-        passed: bool | None = False
-    elif min(a) > max(b):
-        passed = True
-    else:
-        passed = None  # ordered means but overlapping seeds: undecided
-    return Criterion(f"{SCHEME_LABELS[better]} beat {SCHEME_LABELS[worse]}",
-                     f"held-out addition accuracy: min over seeds with {better} > max over seeds with {worse}",
-                     {better: [round(x, 4) for x in a], worse: [round(x, 4) for x in b]}, "non-overlapping, higher",
-                     passed, part="b", primary=primary)
+def _beats(acc: dict[str, list[float]], better: str, worse: str, primary: bool):
+    """(criterion, interval): the per-seed differences ``better - worse`` (same seeds) are above 0."""
+    interval = mean_interval([a - b for a, b in zip(acc[better], acc[worse], strict=True)])
+    criterion = Criterion.interval_above(
+        f"{SCHEME_LABELS[better]} beat {SCHEME_LABELS[worse]}",
+        f"held-out addition accuracy with {better} minus with {worse}, per seed: the 95% t-interval of the mean "
+        f"difference lies above 0", interval, 0.0, part="b", primary=primary)
+    return criterion, interval
 
 
 def _analysis_table(stats, spaced) -> Table:
@@ -194,76 +200,57 @@ def _analysis_table(stats, spaced) -> Table:
                   *[f"tokens/number, {d} digits" for d in range(1, 6)], "4-digit split patterns (count)"], rows)
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _grid_plot(ctx, s) -> Plot:
+def _grid_plot(ctx: RunContext, s) -> None:
     """The blog's grid: integers 0-9,999 as a 100×100 grid (row = hundreds), coloured by GPT-2 token count."""
+    import matplotlib.pyplot as plt
     import numpy as np
 
-    plt = _pyplot()
     grid = np.array(s.tokens[:10_000]).reshape(100, 100)
-    fig, ax = plt.subplots(figsize=(6.4, 6.0))
-    cmap = plt.get_cmap("viridis", int(grid.max()))
-    im = ax.imshow(grid, cmap=cmap, vmin=0.5, vmax=grid.max() + 0.5, interpolation="nearest")
-    ax.set_xlabel("last two digits")
-    ax.set_ylabel("leading digits (hundreds)")
-    ax.set_title("GPT-2 tokens per integer, 0-9,999")
-    fig.colorbar(im, ax=ax, ticks=range(1, grid.max() + 1), label="tokens", shrink=0.8)
-    fig.tight_layout()
-    fig.savefig(ctx.path("gpt2_integer_grid.png"), dpi=120)
-    plt.close(fig)
-    return Plot("gpt2_integer_grid.png", "The blog's plot: each cell is one integer (row = n // 100, column = n % 100), "
-                "coloured by how many GPT-2 tokens it takes. Everything below 521 is one token; above, single-token "
-                "integers are scattered irregularly.")
+    with ctx.figure("gpt2_integer_grid.png", "The blog's plot: each cell is one integer (row = n // 100, column = "
+                    "n % 100), coloured by how many GPT-2 tokens it takes. Everything below 521 is one token; above, "
+                    "single-token integers are scattered irregularly.", size=(6.4, 6.0), dpi=120) as (fig, ax):
+        cmap = plt.get_cmap("viridis", int(grid.max()))
+        im = ax.imshow(grid, cmap=cmap, vmin=0.5, vmax=grid.max() + 0.5, interpolation="nearest")
+        ax.set_xlabel("last two digits")
+        ax.set_ylabel("leading digits (hundreds)")
+        ax.set_title("GPT-2 tokens per integer, 0-9,999")
+        fig.colorbar(im, ax=ax, ticks=range(1, grid.max() + 1), label="tokens", shrink=0.8)
 
 
-def _pattern_plot(ctx, stats) -> Plot:
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
-    for ax, d in zip(axes, (4, 5)):
-        patterns = stats["gpt2"].patterns_by_digits.get(d, {})
-        total = sum(patterns.values()) or 1
-        top = list(patterns.items())[:8]
-        ax.bar([k for k, _ in top], [v / total for _, v in top], color="C0", label="GPT-2 BPE")
-        for name, color in (("digits", "C1"), ("chunks3", "C2")):
-            pat, count = next(iter(stats[name].patterns_by_digits.get(d, {"": 0}).items()))
-            ax.bar([pat + f"\n({name})"], [count / total], color=color, label=SCHEME_LABELS[name])
-        ax.set_title(f"{d}-digit integers: split patterns")
-        ax.set_ylabel("share of integers")
-        ax.tick_params(axis="x", labelsize=7, rotation=45)
-    axes[0].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(ctx.path("split_patterns.png"), dpi=120)
-    plt.close(fig)
-    return Plot("split_patterns.png", "How 4- and 5-digit integers are cut (digits per token, e.g. 2+2 = '12'+'34'). "
-                "GPT-2 uses several patterns for the same number of digits; the alternatives use one.")
+def _pattern_plot(ctx: RunContext, stats) -> None:
+    with ctx.figure("split_patterns.png", "How 4- and 5-digit integers are cut (digits per token, e.g. 2+2 = "
+                    "'12'+'34'). GPT-2 uses several patterns for the same number of digits; the alternatives use one.",
+                    ncols=2, size=(9, 3.8), dpi=120) as (_, axes):
+        for ax, d in zip(axes, (4, 5)):
+            patterns = stats["gpt2"].patterns_by_digits.get(d, {})
+            total = sum(patterns.values()) or 1
+            top = list(patterns.items())[:8]
+            ax.bar([k for k, _ in top], [v / total for _, v in top], color="C0", label="GPT-2 BPE")
+            for name, color in (("digits", "C1"), ("chunks3", "C2")):
+                pat, count = next(iter(stats[name].patterns_by_digits.get(d, {"": 0}).items()))
+                ax.bar([pat + f"\n({name})"], [count / total], color=color, label=SCHEME_LABELS[name])
+            ax.set_title(f"{d}-digit integers: split patterns")
+            ax.set_ylabel("share of integers")
+            ax.tick_params(axis="x", labelsize=7, rotation=45)
+        axes[0].legend(fontsize=7)
 
 
-def _accuracy_plot(ctx, results, max_digits) -> Plot:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    # Only digit counts present in the held-out set (two 1-digit operands never are: see the notes).
-    digits = [d for d in range(1, max_digits + 1) if all(d in r["by_digits"] for rs in results.values() for r in rs.values())]
-    for i, name in enumerate(SCHEMES):
-        per_seed = [[r["by_digits"][d] for d in digits] for r in results[name].values()]
-        mean = [statistics.mean(col) for col in zip(*per_seed)]
-        spread = [statistics.pstdev(col) for col in zip(*per_seed)]
-        ax.errorbar([d + (i - 1) * 0.06 for d in digits], mean, yerr=spread, marker="o", capsize=3, label=SCHEME_LABELS[name])
-    ax.set_xticks(digits)
-    ax.set_xlabel("digits of the longer operand")
-    ax.set_ylabel("held-out exact-match accuracy")
-    ax.set_ylim(-0.02, 1.02)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(ctx.path("addition_accuracy.png"), dpi=120)
-    plt.close(fig)
-    return Plot("addition_accuracy.png", "Addition learned by a tiny GPT under each tokenization: held-out exact-match "
-                "accuracy by number of digits (mean ± std over seeds).")
+def _accuracy_plot(ctx: RunContext, results, max_digits: int) -> None:
+    with ctx.figure("addition_accuracy.png", "Addition learned by a tiny GPT under each tokenization: held-out "
+                    "exact-match accuracy by number of digits (mean ± std over seeds).", size=(6.4, 4.2),
+                    dpi=120) as (_, ax):
+        # Only digit counts present in the held-out set (two 1-digit operands never are: see the notes).
+        digits = [d for d in range(1, max_digits + 1)
+                  if all(d in r["by_digits"] for rs in results.values() for r in rs.values())]
+        for i, name in enumerate(SCHEMES):
+            per_seed = [[r["by_digits"][d] for d in digits] for r in results[name].values()]
+            mean = [statistics.mean(col) for col in zip(*per_seed)]
+            spread = [statistics.pstdev(col) for col in zip(*per_seed)]
+            ax.errorbar([d + (i - 1) * 0.06 for d in digits], mean, yerr=spread, marker="o", capsize=3,
+                        label=SCHEME_LABELS[name])
+        ax.set_xticks(digits)
+        ax.set_xlabel("digits of the longer operand")
+        ax.set_ylabel("held-out exact-match accuracy")
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
