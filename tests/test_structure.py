@@ -178,10 +178,12 @@ def test_builds_on_points_to_earlier_entries_without_cycles():
             assert reg.get(dep).first_year <= entry.year, (
                 f"{entry.id} ({entry.year}) builds on {dep}, whose first paper ({reg.get(dep).first_year}) is later")
     state: dict[str, int] = {}
+    cycles: list[str] = []
 
     def visit(entry_id: str, path: tuple[str, ...]) -> None:
         if state.get(entry_id) == 1:
-            raise AssertionError("builds_on cycle: " + " -> ".join((*path, entry_id)))
+            cycles.append(" -> ".join((*path, entry_id)))
+            return
         if state.get(entry_id) == 2:
             return
         state[entry_id] = 1
@@ -191,11 +193,13 @@ def test_builds_on_points_to_earlier_entries_without_cycles():
 
     for entry in reg:
         visit(entry.id, ())
+    assert not cycles, "builds_on cycles:\n" + "\n".join(cycles)
 
 
 def test_module_import_graph_is_acyclic():
     state: dict[str, int] = {}
     stack: list[str] = []
+    cycles: list[str] = []
 
     def visit(m: str) -> None:
         state[m] = 1
@@ -204,9 +208,8 @@ def test_module_import_graph_is_acyclic():
             if dep not in modules():
                 continue
             if state.get(dep) == 1:
-                cycle = stack[stack.index(dep):] + [dep]
-                raise AssertionError("import cycle: " + " -> ".join(cycle))
-            if dep not in state:
+                cycles.append(" -> ".join(stack[stack.index(dep):] + [dep]))
+            elif dep not in state:
                 visit(dep)
         stack.pop()
         state[m] = 2
@@ -214,6 +217,7 @@ def test_module_import_graph_is_acyclic():
     for m in modules():
         if m not in state:
             visit(m)
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)
 
 
 def test_every_entry_with_code_has_its_tests():
