@@ -6,7 +6,7 @@ Rows: one Adam training step (forward + backward + update, batch 128, float32, C
 MLP 1×512 and of the small CNN, with and without dropout; a full evaluation pass over the 10,000
 digits; and the data randomizations over 8,000 images (they run once per sub-run). Each is timed
 with torch using 1 and 2 intra-op threads in this one process; the ratio is 2 threads / 1 thread
-(< 1 means the second thread helps). The experiment uses 1 thread (``torch_threads``) because on a
+(< 1 means the second thread helps). The experiment uses 1 thread (its presets set ``Preset.threads = 1``) because on a
 busy 2-core machine the second OpenMP thread mostly waits at barriers.
 """
 

@@ -290,6 +290,17 @@ def _subrun_timings(exp_dir: Path) -> dict[str, Any]:
         return {}
 
 
+def _non_measurements(numbers: Any, key: str = "") -> list[str]:
+    """Keys of ``Outcome.numbers`` that hold a path (a directory or file is not a measurement)."""
+    if isinstance(numbers, dict):
+        return [k for name, value in numbers.items() for k in _non_measurements(value, f"{key}.{name}" if key else str(name))]
+    if isinstance(numbers, (list, tuple)):
+        return [k for i, value in enumerate(numbers) for k in _non_measurements(value, f"{key}[{i}]")]
+    if isinstance(numbers, Path) or (isinstance(numbers, str) and os.sep in numbers and os.path.exists(numbers)):
+        return [key]
+    return []
+
+
 def run_entry(entry_id: str, *, preset: str = "quick", seed: int = 0, device: str = "auto",
               out: Path | None = None, resume: bool = False, overrides: Sequence[str] = (),
               experiments: Sequence[str] | None = None) -> tuple[Path, dict[str, Any]]:
@@ -336,6 +347,10 @@ def run_entry(entry_id: str, *, preset: str = "quick", seed: int = 0, device: st
             outcome = function(ctx)
         if not isinstance(outcome, Outcome):
             raise PapercraftError(f"experiment {experiment.target} returned {type(outcome).__name__}, not an Outcome")
+        paths = _non_measurements(outcome.numbers)
+        if paths:
+            raise PapercraftError(f"experiment {experiment.target} put paths among its measured numbers "
+                                  f"({', '.join(paths)}); numbers hold measurements only")
         used_seeds |= ctx.used_seeds
         all_criteria.extend(outcome.criteria)
         plots = [*ctx.plots, *[p for p in outcome.plots if p.path not in {q.path for q in ctx.plots}]]

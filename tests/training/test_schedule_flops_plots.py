@@ -82,3 +82,11 @@ def test_write_atomic_never_leaves_a_half_file(tmp_path, monkeypatch):
         write_atomic(target, b"second")
     assert target.read_text() == "first"
     assert not list(target.parent.glob("*.tmp"))
+
+
+def test_paths_are_not_measurements(tmp_path):
+    from papercraft.runner import _non_measurements
+
+    numbers = {"loss": 0.5, "curve": [1.0, 2.0], "nested": {"dir": str(tmp_path), "name": "a/b-not-on-disk"},
+               "ckpt": [tmp_path / "x"]}
+    assert _non_measurements(numbers) == ["nested.dir", "ckpt[0]"]
