@@ -206,7 +206,7 @@ def machine_description(device: Any) -> dict[str, Any]:
                 break
     except OSError:
         pass
-    info = {"device": str(device), "cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+    info = {"device": str(device), "cpu": cpu, "cores": os.cpu_count(),
             "python": platform.python_version(), "torch": torch.__version__, "platform": platform.platform()}
     if getattr(device, "type", "") == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
