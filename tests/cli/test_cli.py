@@ -102,7 +102,8 @@ def test_list_shows_every_entry(capsys):
     for entry in registry():
         assert entry.id in out
     assert "47 entries" in out
-    assert "35 declared" in out  # status is derived: the wave-2 entries have only their declaration
+    declared = sum(e.status == "declared" for e in registry())
+    assert declared >= 30 and f"{declared} declared" in out  # derived: most entries have only their declaration
 
 
 def test_show_prints_claim_and_presets(capsys):
