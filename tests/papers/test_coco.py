@@ -515,3 +515,32 @@ def test_rescore_a_given_run():
     directory = Path(os.environ["PAPERCRAFT_COCO_RUN"])
     directory = directory / "protocol" if (directory / "protocol").is_dir() else directory
     assert rescore_run(directory) > 0
+
+
+def test_localization_detectors_committed_detections_score_identically_to_pycocotools():
+    """The coco claim on real detector output: the localization entry's committed full run wrote its
+    test ground truth and the CenterNet and sliding-window detections; papercraft's stats on them
+    equal pycocotools' exactly."""
+    import contextlib
+    import io
+    import json
+    from pathlib import Path
+
+    from papercraft.papers.coco.evaluation import evaluate
+
+    cocoeval = oracle("pycocotools.cocoeval")
+    coco_api = oracle("pycocotools.coco")
+    run = Path(__file__).resolve().parents[2] / "results" / "localization" / "full" / "detection"
+    gt = json.loads((run / "test_instances.json").read_text())
+    for arm in ("detector", "sliding_window"):
+        detections = json.loads((run / f"detections_{arm}.json").read_text())
+        ours = evaluate(gt, detections, "bbox").stats
+        with contextlib.redirect_stdout(io.StringIO()):
+            ground_truth = coco_api.COCO()
+            ground_truth.dataset = gt
+            ground_truth.createIndex()
+            evaluation = cocoeval.COCOeval(ground_truth, ground_truth.loadRes(detections), "bbox")
+            evaluation.evaluate()
+            evaluation.accumulate()
+            evaluation.summarize()
+        assert list(ours) == list(evaluation.stats), arm
