@@ -15,8 +15,7 @@ _EXPORTS = {
     'LayerNorm': 'layers',
     'RMSNorm': 'layers',
     'layer_norm': 'layers',
-    'make_norm': 'layers',
     'rms_norm': 'layers',
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = ['BatchNorm', 'LayerNorm', 'InstanceNorm', 'GroupNorm', 'RMSNorm', 'layer_norm', 'rms_norm', 'make_norm']
+__all__ = ['BatchNorm', 'LayerNorm', 'InstanceNorm', 'GroupNorm', 'RMSNorm', 'layer_norm', 'rms_norm']

@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["BatchNorm", "LayerNorm", "InstanceNorm", "GroupNorm", "RMSNorm", "layer_norm", "rms_norm", "make_norm"]
+__all__ = ["BatchNorm", "LayerNorm", "InstanceNorm", "GroupNorm", "RMSNorm", "layer_norm", "rms_norm"]
 
 
 def _check_channels(x: Tensor, num_channels: int, name: str, min_dim: int = 2) -> None:
@@ -244,12 +244,3 @@ class RMSNorm(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.dim}, eps={self.eps}"
-
-
-def make_norm(kind: str, dim: int, eps: float = 1e-5, fused: bool = False) -> nn.Module:
-    """A feature-wise norm for a Transformer by name: ``"layernorm"`` or ``"rmsnorm"``."""
-    if kind == "layernorm":
-        return LayerNorm(dim, eps=eps, fused=fused)
-    if kind == "rmsnorm":
-        return RMSNorm(dim, eps=eps)
-    raise ValueError(f"norm must be 'layernorm' or 'rmsnorm', got {kind!r}")
