@@ -262,6 +262,8 @@ class Entry:
             may build on another whose ``since`` is not later than its own ``year``.
         deviations: design decisions that differ from the paper. Measured findings belong in the
             experiment's result, so that a re-run cannot leave them stale.
+        history: how the experiment's design changed between committed runs and why (the earlier
+            results stay in the git history, named by commit), newest first.
     """
 
     id: str
@@ -279,6 +281,7 @@ class Entry:
     tools: tuple[str, ...] = ()
     commands: tuple[Command, ...] = ()
     since: int | None = None
+    history: tuple[str, ...] = ()
     section: str = ""  # filled in by the registry from papercraft.catalog
 
     def __post_init__(self) -> None:

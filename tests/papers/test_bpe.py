@@ -546,32 +546,42 @@ def test_cli_errors_are_usage_errors(gpt2, argv, stdin, message):
 
 
 def test_quick_preset_runs_end_to_end(gpt2, tmp_path):
-    from papercraft.papers.bpe.experiment import HELD_OUT_NOVEL, truncate
+    import numpy as np
+
+    from papercraft.papers.bpe.experiment import HELD_OUT_NOVEL, blocks, truncate
     from papercraft.runner import run_entry
 
     novels = austen()
     run_dir, result = run_entry("bpe", preset="quick", out=tmp_path)
     exp = result["experiments"]["compression"]
-    numbers = exp["numbers"]
+    numbers, params = exp["numbers"], exp["params"]
     assert numbers["round_trip_failures"] == 0
     assert (run_dir / "compression" / "compression.png").is_file()
     assert [p["path"] for p in exp["plots"]] == ["compression/compression.png"]
     assert not {"train_chars", "held_out_chars", "merges", "train_s", "gpt2_encode_s"} & set(numbers)
-    # The claim's shape at quick scale: bytes/token rises at every step of the ladder, from exactly 1
-    # (single bytes) towards the ceiling of bytes per pre-token.
-    sizes = numbers["held_out_bytes_per_token"]
-    assert list(sizes) == ["256", "512", "1024", "2048"]
-    assert sizes["256"] == 1.0 and sizes["2048"] > sizes["512"]
-    ladder = list(sizes.values())
-    assert all(b > a for a, b in zip(ladder, ladder[1:]))
-    assert ladder[-1] < numbers["bytes_per_pre_token_ceiling"]
-    assert numbers["bytes_per_token_at_largest"] == sizes["2048"]
-    # Recomputed independently from the saved vocabulary and from GPT-2's.
-    held_out = novels[HELD_OUT_NOVEL][:exp["params"]["held_out_chars"]]
+    by_size = numbers["by_size"]
+    assert list(by_size) == ["256", "512", "1024", "2048"]
+    # The claim's shape at quick scale: at every equal size above single bytes, the in-domain
+    # vocabulary compresses held-out Austen better than GPT-2's first V ranks, and German worse.
+    for size in ("512", "1024", "2048"):
+        e = by_size[size]
+        assert e["austen_tokens"] == e["gpt2_tokens"] == int(size)
+        assert e["austen_english_bytes_per_token"] > e["gpt2_english_bytes_per_token"]
+        assert e["austen_german_bytes_per_token"] < e["gpt2_german_bytes_per_token"]
+    assert by_size["256"]["austen_english_bytes_per_token"] == 1.0
+    # Recomputed independently from the saved vocabulary and GPT-2's ranks, block by block.
+    held_out = novels[HELD_OUT_NOVEL][:params["held_out_chars"]]
+    pieces = blocks(held_out, params["block_lines"])
+    n_bytes = sum(len(b.encode("utf-8")) for b in pieces)
     saved = Tokenizer.load(run_dir / "compression" / "vocabulary")
     assert len(saved.merges) == 2048 - 256
-    n_bytes = len(held_out.encode("utf-8"))
-    for size, value in sizes.items():
-        assert value == round(n_bytes / len(truncate(saved, int(size)).encode(held_out, disallowed_special=())), 4)
-    gpt2_value = numbers["gpt2_bytes_per_token"]["Austen (held out)"]
-    assert gpt2_value == round(n_bytes / len(gpt2.encode(held_out, disallowed_special=())), 4)
+    ours = sum(len(truncate(saved, 2048).encode(b, disallowed_special=())) for b in pieces)
+    theirs = sum(len(truncate(gpt2, 2048).encode(b, disallowed_special=())) for b in pieces)
+    assert by_size["2048"]["austen_english_bytes_per_token"] == round(n_bytes / ours, 4)
+    assert by_size["2048"]["gpt2_english_bytes_per_token"] == round(n_bytes / theirs, 4)
+    interval = by_size["2048"]["in_domain_ratio"]
+    assert interval["estimate"] == round(theirs / ours, 4)
+    assert interval["low"] < interval["estimate"] < interval["high"]
+    assert numbers["in_domain_ratio_at_equal_size"] == round(theirs / ours, 4)
+    assert np.isclose(numbers["in_domain_ratio_at_equal_size"], interval["estimate"])
+

@@ -79,7 +79,7 @@ def results_root(tmp_path_factory) -> Path:
     (root / "local-quick").mkdir()
     write_json_atomic(root / "local-quick" / "result.json", quick)
 
-    for name, text in {"bert": "{not json", "gpt": json.dumps({"entry": "gpt", "experiments": [1, 2]}),
+    for name, text in {"transformer-xl": "{not json", "gpt": json.dumps({"entry": "gpt", "experiments": [1, 2]}),
                        "stranger": json.dumps({"entry": "no-such-entry", "experiments": {}})}.items():
         (root / name).mkdir()
         (root / name / "result.json").write_text(text)

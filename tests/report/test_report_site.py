@@ -130,12 +130,12 @@ def test_source_files_are_rendered_and_linked(built_site):
 def test_broken_results_are_skipped_with_warnings(built_site):
     site, warnings = built_site
     text = "\n".join(warnings)
-    assert re.search(r"bert/result\.json: not readable", text)
+    assert re.search(r"transformer-xl/result\.json: not readable", text)
     assert re.search(r"gpt/result\.json: 'experiments' is missing or not an object", text)
     assert "unknown entry 'no-such-entry'" in text
     assert "absent.png" in text and "escapes" not in text and "../rethinking-generalization" in text
     # The entries behind broken files still get pages; resnet shows its result without the bad plots.
-    assert "This entry is declared" in (site / "entries/bert.html").read_text()
+    assert "This entry is declared" in (site / "entries/transformer-xl.html").read_text()
     resnet = (site / "entries/resnet.html").read_text()
     assert "<img" not in resnet and resnet.count('class="missing"') == 2
     assert "result file(s) skipped" in (site / "index.html").read_text()
@@ -192,3 +192,14 @@ def test_rebuild_replaces_a_report_but_not_a_foreign_directory(tmp_path, fake_re
 ])
 def test_fmt(value, text):
     assert fmt(value) == text
+
+
+def test_design_history_is_on_the_page(built_site):
+    site, _ = built_site
+    entry = registry().get("bpe")
+    assert entry.history, "bpe records why its experiment was redesigned"
+    page = (site / "entries" / "bpe.html").read_text(encoding="utf-8")
+    assert "Design history" in page
+    for item in entry.history:
+        assert esc(item) in page
+    assert "Design history" not in (site / "entries" / f"{ENTRY}.html").read_text(encoding="utf-8")

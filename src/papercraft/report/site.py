@@ -330,6 +330,8 @@ def _entry_page(entry: Entry, run: Run | None, reg: Registry, site: Path, code_f
             parts.append(_experiment_section(entry, name, exp, run[0], site, warn))
     parts.append("<section><h2>Deviations from the paper</h2>"
                  + (bullets(entry.deviations) or '<p class="muted">None recorded.</p>') + "</section>")
+    if entry.history:
+        parts.append("<section><h2>Design history</h2>" + bullets(entry.history) + "</section>")
     if result is not None and run is not None:
         parts.append(_run_facts(result, run[0], repo_root, n_results))
     parts.append(_source_section(entry, code_files, repo_root))
