@@ -18,8 +18,10 @@ _EXPORTS = {
     'integer_statistics': 'analysis',
     'pattern_of': 'analysis',
     'split_chunks3': 'analysis',
+    'split_chunks2': 'analysis',
+    'random12_splitter': 'analysis',
     'split_digits': 'analysis',
     'splitter': 'analysis',
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = ['SCHEMES', 'IntegerStats', 'consistency_by_digits', 'gpt2_splitter', 'integer_statistics', 'pattern_of', 'split_chunks3', 'split_digits', 'splitter']
+__all__ = ['SCHEMES', 'IntegerStats', 'consistency_by_digits', 'gpt2_splitter', 'integer_statistics', 'pattern_of', 'split_chunks3', 'split_chunks2', 'random12_splitter', 'split_digits', 'splitter']

@@ -6,12 +6,18 @@ irregular ("2023" → "20"+"23", "12345" → "123"+"45", "99999" → "99"+"999")
 are single tokens (76561, the prefix of Steam user ids), and the same digit string is cut differently
 depending on its neighbours. A model must learn arithmetic over this arbitrary set of "digits".
 
-Three ways to cut an integer's decimal string are compared:
+Five ways to cut an integer's decimal string are compared:
 
 - ``gpt2``: GPT-2's real BPE vocabulary (the ``bpe`` entry's encoder), on the bare digits;
 - ``digits``: one token per digit (consistent, as in LLaMA);
 - ``chunks3``: right-aligned groups of three digits ("12345" → "12"+"345"), consistent with
-  place value, as thousands separators do.
+  place value, as thousands separators do;
+- ``chunks2`` and ``random12``: the equal-vocabulary control. Both use the same 110 tokens (the
+  one- and two-digit strings); ``chunks2`` cuts right-aligned pairs ("12345" → "1"+"23"+"45"),
+  consistent with place value, while ``random12`` cuts each integer into pieces of one or two
+  digits at random, fixed per integer (like a BPE vocabulary, the same number is always cut the
+  same way, but neighbouring numbers are cut differently). Comparing them separates consistency
+  from vocabulary size, which ``digits`` (14 tokens) vs ``gpt2`` (~900) confounds.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from functools import lru_cache
 
 Splitter = Callable[[int], list[str]]  # integer → the decimal strings of its tokens
 
-SCHEMES = ("gpt2", "digits", "chunks3")
+SCHEMES = ("gpt2", "digits", "chunks3", "chunks2", "random12")
 
 
 def split_digits(n: int) -> list[str]:
@@ -38,6 +44,40 @@ def split_chunks3(n: int) -> list[str]:
     s = str(n)
     head = len(s) % 3
     return ([s[:head]] if head else []) + [s[i:i + 3] for i in range(head, len(s), 3)]
+
+
+def split_chunks2(n: int) -> list[str]:
+    """Right-aligned two-digit groups: 12345 → ["1", "23", "45"]."""
+    _check(n)
+    s = str(n)
+    head = len(s) % 2
+    return ([s[:head]] if head else []) + [s[i:i + 2] for i in range(head, len(s), 2)]
+
+
+def random12_splitter(seed: int = 0) -> Splitter:
+    """Pieces of one or two digits chosen at random per integer, fixed for a given ``seed``.
+
+    Left to right, each piece is two digits with probability 1/2 (when two remain), else one. The
+    random generator is seeded by ``(seed, n)`` through a string (``random.Random`` hashes it with
+    SHA-512), so a split never depends on the process or on which integers were split before.
+    """
+    import random
+
+    @lru_cache(maxsize=1 << 18)
+    def cached(n: int) -> tuple[str, ...]:
+        rng = random.Random(f"random12:{seed}:{n}")
+        s, out, i = str(n), [], 0
+        while i < len(s):
+            width = 2 if len(s) - i >= 2 and rng.random() < 0.5 else 1
+            out.append(s[i:i + width])
+            i += width
+        return tuple(out)
+
+    def split(n: int) -> list[str]:
+        _check(n)
+        return list(cached(n))
+
+    return split
 
 
 def gpt2_splitter(tokenizer=None, *, leading_space: bool = False) -> Splitter:
@@ -75,6 +115,10 @@ def splitter(scheme: str, tokenizer=None) -> Splitter:
         return split_digits
     if scheme == "chunks3":
         return split_chunks3
+    if scheme == "chunks2":
+        return split_chunks2
+    if scheme == "random12":
+        return random12_splitter()
     raise ValueError(f"unknown tokenization scheme {scheme!r}; expected one of {SCHEMES}")
 
 
