@@ -10,6 +10,8 @@ _EXPORTS = {
     'last_conv_relu': 'network',
     'ink_box': 'canvas',
     'place_on_canvas': 'canvas',
+    'place_with_distractors': 'canvas',
+    'ink_map': 'methods',
     'deconvnet': 'methods',
     'first_layer_filters': 'methods',
     'grad_cam': 'methods',
@@ -22,4 +24,4 @@ _EXPORTS = {
     'top_activation_reconstructions': 'methods',
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = ['deconvnet', 'first_layer_filters', 'grad_cam', 'guided_backprop', 'input_gradient', 'occlusion_map', 'pointing_hits', 'relu_backward_rule', 'saliency', 'top_activation_reconstructions', 'ink_box', 'place_on_canvas', 'canvas_cnn', 'last_conv_relu']
+__all__ = ['deconvnet', 'first_layer_filters', 'grad_cam', 'guided_backprop', 'input_gradient', 'occlusion_map', 'pointing_hits', 'relu_backward_rule', 'saliency', 'top_activation_reconstructions', 'ink_box', 'ink_map', 'place_on_canvas', 'place_with_distractors', 'canvas_cnn', 'last_conv_relu']

@@ -14,6 +14,8 @@
   ``L = ReLU(Σ_k α_k A_k)``, upsampled to the image.
 - :func:`occlusion_map` — Zeiler & Fergus §4.2 (Fig. 7): slide a grey square over the image and
   record how much the correct class's probability drops.
+- :func:`ink_map` — the baseline that knows nothing about the model: the image's blurred intensity.
+- :func:`pointing_hits` — the pointing game that scores a map against a known object box.
 
 The ReLU rules are switched by :func:`relu_backward_rule`, which routes
 ``torch.nn.functional.relu`` (called by ``nn.ReLU`` and by every papercraft CNN) through an
@@ -24,6 +26,7 @@ non-linearity is not a ReLU (LeNet-5's tanh) get the plain gradient from every r
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator
 
 import torch
@@ -233,14 +236,37 @@ def top_activation_reconstructions(model: nn.Module, images: torch.Tensor, layer
     return out
 
 
-def pointing_hits(maps: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
+def pointing_hits(maps: torch.Tensor, boxes: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """Pointing game (Zhang et al. 2016): does each map's maximum fall inside its box?
 
     ``maps`` ``[B, H, W]``, ``boxes`` ``[B, 4]`` as ``(y0, x0, y1, x1)`` with exclusive ends.
-    Returns a bool ``[B]``.
+    Returns a bool ``[B]``. With a ``generator``, a maximum shared by several pixels (a plateau, or a
+    constant map that says nothing) is one of them drawn uniformly at random; without one, the
+    first in row-major order.
     """
     if maps.dim() != 3 or boxes.shape != (maps.shape[0], 4):
         raise ValueError(f"expected maps [B, H, W] and boxes [B, 4], got {tuple(maps.shape)} and {tuple(boxes.shape)}")
-    flat = maps.flatten(1).argmax(1)
+    flat = maps.flatten(1)
+    if generator is not None:
+        at_max = flat == flat.max(1, keepdim=True).values
+        flat = torch.rand(flat.shape, generator=generator) * at_max  # uniform among the maximal pixels
+    flat = flat.argmax(1)
     y, x = flat // maps.shape[2], flat % maps.shape[2]
     return (y >= boxes[:, 0]) & (y < boxes[:, 2]) & (x >= boxes[:, 1]) & (x < boxes[:, 3])
+
+
+def ink_map(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A map that knows nothing about any model: the image's own intensity (max over channels),
+    blurred by a Gaussian of ``sigma`` pixels (none for ``sigma = 0``). ``[B, C, H, W]`` → ``[B, H, W]``.
+
+    A localization method that explains a network must point at the evidence more often than this.
+    """
+    _check_images(x)
+    ink = x.detach().amax(1, keepdim=True)
+    if sigma > 0:
+        r = max(1, int(math.ceil(3 * sigma)))
+        k = torch.exp(-torch.arange(-r, r + 1, dtype=ink.dtype) ** 2 / (2 * sigma ** 2))
+        k = k / k.sum()
+        ink = F.conv2d(ink, k.view(1, 1, 1, -1), padding=(0, r))
+        ink = F.conv2d(ink, k.view(1, 1, -1, 1), padding=(r, 0))
+    return ink[:, 0]
