@@ -65,13 +65,12 @@ class _Parser(argparse.ArgumentParser):
 def _chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
     """The (sub)parser that handled the command line, for messages about leftover arguments."""
     current = parser
-    for dest in ("command", "data_command"):
-        name = getattr(args, dest, None)
+    while True:  # down through every level of subcommands (e.g. "bpe" then "encode")
         sub = next((a for a in current._actions if isinstance(a, argparse._SubParsersAction)), None)
-        if not name or sub is None or name not in sub.choices:
-            break
+        name = getattr(args, sub.dest, None) if sub is not None else None
+        if not name or name not in sub.choices:
+            return current
         current = sub.choices[name]
-    return current
 
 
 def _add_run_options(parser: argparse.ArgumentParser, *, default_preset: str) -> None:

@@ -46,6 +46,8 @@ def test_help_at_every_level(argv, capsys):
     (["data", "get", "mnistt"], "unknown data set 'mnistt' (did you mean 'mnist'?)"),
     (["data", "verify", "cifar"], "unknown data set 'cifar'"),
     (["data"], "choose an action"),
+    (["bpe", "encode", "--vocb", "gpt2"], "papercraft bpe encode: unknown option '--vocb' (did you mean '--vocab'?); "
+                                          "valid options: --allow-special, --help, --vocab"),
 ])
 def test_input_errors_exit_2_with_one_line(argv, expected, capsys):
     code, out, err = run(capsys, *argv)
