@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -217,11 +218,21 @@ def test_layernorm_lstm_cell_follows_eq_20_22():
 # --------------------------------------------------------------------------- experiments
 
 
-def _last_evals(run_dir, experiment: str, sub_run: str) -> list[dict]:
+T95 = (12.706, 4.303, 3.182, 2.776, 2.571)  # two-sided 95% Student-t quantiles, df = 1..5
+
+
+def _records(run_dir, experiment: str, sub_run: str) -> list[dict]:
     import json
 
-    lines = (run_dir / experiment / sub_run / "metrics.jsonl").read_text().splitlines()
-    return [r for r in map(json.loads, lines) if r["split"] == "eval"]
+    return [json.loads(line) for line in (run_dir / experiment / sub_run / "metrics.jsonl").read_text().splitlines()]
+
+
+def _last_evals(run_dir, experiment: str, sub_run: str) -> list[dict]:
+    return [r for r in _records(run_dir, experiment, sub_run) if r["split"] == "eval"]
+
+
+def _criterion(result: dict, experiment: str, name: str) -> dict:
+    return next(c for c in result["experiments"][experiment]["criteria"] if c["name"] == name)
 
 
 @pytest.mark.slow
@@ -266,28 +277,72 @@ def test_quick_preset_numbers_recomputed_from_checkpoints_and_logs(tmp_path):
     assert numbers["loss_difference_interval"]["estimate"] == pytest.approx(numbers["loss_difference"], abs=2e-4)
     assert numbers["step_time_ratio"] == pytest.approx(numbers["step_ms_rmsnorm"] / numbers["step_ms_layernorm"],
                                                        rel=1e-2)
+    # the time ratio's interval: Student-t over the repeated timing blocks of the log ratio, recomputed
+    blocks = np.log(numbers["step_time_ratio_blocks"])
+    assert len(blocks) == p["timing_blocks"]
+    half = T95[len(blocks) - 2] * blocks.std(ddof=1) / np.sqrt(len(blocks))
+    interval = numbers["step_time_ratio_interval"]
+    assert interval["estimate"] == pytest.approx(np.exp(blocks.mean()), rel=1e-3)
+    assert interval["low"] == pytest.approx(np.exp(blocks.mean() - half), rel=2e-3)
+    assert interval["high"] == pytest.approx(np.exp(blocks.mean() + half), rel=2e-3)
+    passed = _criterion(result, "rmsnorm_gpt", "RMSNorm step faster")["passed"]
+    assert passed == (True if interval["high"] < 1 else False if interval["low"] > 1 else None)
 
-    # (b) every test error is the sub-run's last evaluation; the penalty growth follows from them
+    # (b) every per-seed test error is its sub-run's last evaluation, after the same number of epochs
+    # at every batch size, with the learning rate scaled linearly (reached at the end of the warm-up)
     p = entry.experiment("small_batch").preset("quick").params
     numbers = result["experiments"]["small_batch"]["numbers"]
+    seeds = numbers["seeds"]
+    assert len(seeds) == p["seeds"]
+    n_train = 10 * (p["n_train"] // 10)  # the class-balanced subset
+    per_seed = {}
     for norm in p["norms"]:
         for bs in p["batch_sizes"]:
-            assert numbers[f"test_error_{norm}_bs{bs}"] == round(_last_evals(run_dir, "small_batch",
-                                                                             f"{norm}-bs{bs}")[-1]["test_error"], 4)
+            errors = []
+            for seed in seeds:
+                records = _records(run_dir, "small_batch", f"{norm}-bs{bs}-s{seed}")
+                evals = [r for r in records if r["split"] == "eval"]
+                assert evals[-1]["step"] == p["epochs"] * (n_train // bs)
+                assert max(r["lr"] for r in records if r["split"] == "train") == pytest.approx(
+                    p["base_lr"] * bs / p["base_batch"])
+                errors.append(evals[-1]["test_error"])
+            per_seed[norm, bs] = errors
+            assert numbers[f"test_error_{norm}_bs{bs}_per_seed"] == [round(e, 4) for e in errors]
+            assert numbers[f"test_error_{norm}_bs{bs}"] == pytest.approx(np.mean(errors), abs=1e-4)
+    # each norm's change from the largest to the smallest batch, and its Student-t interval over seeds
     small, large = min(p["batch_sizes"]), max(p["batch_sizes"])
-    penalty = {bs: numbers[f"test_error_batchnorm_bs{bs}"] - min(numbers[f"test_error_groupnorm_bs{bs}"],
-                                                                   numbers[f"test_error_layernorm_bs{bs}"])
-               for bs in (small, large)}
-    assert numbers["bn_penalty_growth"] == pytest.approx(penalty[small] - penalty[large], abs=2e-4)
-    assert numbers["bn_penalty_growth_interval"]["estimate"] == pytest.approx(numbers["bn_penalty_growth"], abs=2e-4)
-    interval = numbers["bn_penalty_growth_interval"]
-    passed = next(c["passed"] for c in result["experiments"]["small_batch"]["criteria"] if c["name"].startswith("BatchNorm"))
-    assert passed == (True if interval["low"] > 0.02 else False if interval["high"] < 0.02 else None)
+    criteria = {c["name"]: c for c in result["experiments"]["small_batch"]["criteria"]}
+    for norm in p["norms"]:
+        d = np.subtract(per_seed[norm, small], per_seed[norm, large])
+        half = T95[len(d) - 2] * d.std(ddof=1) / np.sqrt(len(d))
+        interval = numbers[f"degradation_{norm}_interval"]
+        assert interval["estimate"] == pytest.approx(d.mean(), abs=1e-4)
+        assert interval["low"] == pytest.approx(d.mean() - half, abs=1e-4)
+        assert interval["high"] == pytest.approx(d.mean() + half, abs=1e-4)
+        assert numbers[f"degradation_{norm}_pooled_bootstrap"]["estimate"] == pytest.approx(d.mean(), abs=1e-4)
+        low, high = interval["low"], interval["high"]
+        if norm == "batchnorm":
+            expected = True if low > 0.02 else False if high < 0.02 else None
+            assert criteria["BatchNorm degrades at tiny batches"]["passed"] == expected
+        else:
+            expected = True if -0.02 <= low and high <= 0.02 else False if low > 0.02 or high < -0.02 else None
+            assert criteria[f"{'GroupNorm' if norm == 'groupnorm' else 'LayerNorm'} unaffected"]["passed"] == expected
 
-    # (c) steps to the plain LSTM's final loss, read again from the evaluation logs
+    # (c) for each seed, steps to that seed's plain LSTM's final loss, read again from the evaluation logs
+    p = entry.experiment("lstm_layernorm").preset("quick").params
     numbers = result["experiments"]["lstm_layernorm"]["numbers"]
-    base, ln = (_last_evals(run_dir, "lstm_layernorm", n) for n in ("lstm", "lstm-layernorm"))
-    target = base[-1]["val_loss"]
-    assert numbers["final_val_loss_lstm"] == round(target, 4)
-    assert numbers["steps_to_target_lstm"] == next(r["step"] for r in base if r["val_loss"] <= target)
-    assert numbers["steps_to_target_lstm_layernorm"] == next((r["step"] for r in ln if r["val_loss"] <= target), None)
+    ratios = []
+    for k, seed in enumerate(result["seed"] + 1000 * i for i in range(p["seeds"])):  # RunContext.seeds
+        base, ln = (_last_evals(run_dir, "lstm_layernorm", f"{n}-s{seed}") for n in ("lstm", "lstm-layernorm"))
+        target = base[-1]["val_loss"]
+        assert numbers["final_val_loss_lstm_per_seed"][k] == round(target, 4)
+        base_steps = next(r["step"] for r in base if r["val_loss"] <= target)
+        ln_steps = next((r["step"] for r in ln if r["val_loss"] <= target), None)
+        assert numbers["steps_to_target_lstm_per_seed"][k] == base_steps
+        assert numbers["steps_to_target_lstm_layernorm_per_seed"][k] == ln_steps
+        ratios.append(ln_steps / base_steps if ln_steps is not None else float("inf"))
+    assert (numbers["steps_to_target_lstm"], numbers["steps_to_target_lstm_layernorm"]) == (
+        numbers["steps_to_target_lstm_per_seed"][0], numbers["steps_to_target_lstm_layernorm_per_seed"][0])
+    below = [r <= 0.8 for r in ratios]
+    passed = _criterion(result, "lstm_layernorm", "LN-LSTM reaches the target in fewer steps")["passed"]
+    assert passed == (True if all(below) else False if not any(below) else None)
