@@ -1,7 +1,7 @@
 """The ``curriculum-learning-lm`` entry's declaration: what the paper claims, its numbers, the experiments and
 their presets. Read by the registry; imports no torch."""
 
-from papercraft.registry import Entry, PaperNumber
+from papercraft.registry import Entry, Experiment, Headline, PaperNumber, Preset
 
 ENTRY = Entry(
     id="curriculum-learning-lm",
@@ -12,5 +12,86 @@ ENTRY = Entry(
     claim="Competence-based curricula ordered by difficulty do not improve a language model's validation perplexity beyond seed noise.",
     paper_numbers=(
         PaperNumber("best curriculum vs baseline perplexity", "no consistent improvement", "Table 1"),
+    ),
+    implements=(
+        "difficulty scorers over token sequences: sequence length (Platanios §3.1), unigram / bigram / trigram surprise (mean negative log joint n-gram frequency counted on the training set; the summed unigram form is Platanios' word rarity, §3.1), and random difficulty",
+        "the difficulty CDF (Platanios §3.1) with ties broken at random",
+        "competence schedules: square root (Platanios eq. 5), linear, and the general p-root",
+        "a resumable competence-based sampler: each batch drawn uniformly from the examples whose difficulty CDF is within the current competence (Platanios Algorithm 1)",
+        "baselines: no curriculum (shuffled epochs) and random difficulty (the competence schedule over a random order)",
+    ),
+    deviations=(
+        "Toy scale: a 2-layer GPT-2 (the gpt entry) on the sentences of five Jane Austen novels, validated on the sixth (Persuasion), instead of ELMo on WikiText-2/103; the model is judged on validation perplexity rather than GLUE transfer.",
+        "Sentences of more than 63 BPE tokens are left out of training and validation (a fixed context of 64 positions), and training uses a fixed random 13,000 of the remaining training sentences, so that the step budget makes more than one pass.",
+        "The bigram curriculum is implemented and tested but not in the full preset, to afford 4 seeds of the other arms within the time budget.",
+        "The curriculum length T is a quarter of the training steps, with c0 = 0.01 (Platanios' value); training is annealed to a learning rate of 0 (GPT-1's schedule).",
+        "The n-gram scores are means over a sentence's tokens (the summed form, Platanios' word rarity, mostly re-ranks by length, which has its own curriculum); n-grams are over BPE tokens, not words.",
+        "Ties of the difficulty score (e.g. equal lengths) are broken at random, so the CDF is the rank / N and the easiest c0 of the data is admissible at step 0.",
+        "Part-of-speech diversity and parse-tree depth curricula are not implemented (they need a tagger/parser).",
+        "Batches hold a fixed number of sentences (not tokens): every arm takes the same steps of the same number of sentences, and an arm that favours short sentences sees fewer tokens.",
+    ),
+    headline=Headline(
+        "best_relative_change", "best curriculum's validation-perplexity change vs no curriculum", unit="%",
+        scale=100, digits=2,
+    ),
+    tools=("gpt", "bpe"),
+    experiments=(
+        Experiment(
+            name="curricula_vs_baseline",
+            description="no curriculum vs random difficulty vs length / unigram / trigram curricula (square-root competence) for a small GPT on Austen sentences, 4 seeds, judged with a 2% margin on the paired validation-perplexity change",
+            target="papercraft.papers.curriculum_learning_lm.experiment:run",
+            presets={
+                "quick": Preset(
+                    params={
+                        "vocab_size": 300,
+                        "heldout": "Persuasion",
+                        "max_chars": 30000,
+                        "max_tokens": 63,
+                        "max_train_sentences": 600,
+                        "n_layer": 1,
+                        "d_model": 16,
+                        "n_head": 2,
+                        "batch_size": 8,
+                        "steps": 24,
+                        "lr": 0.004,
+                        "curriculum_steps": 6,
+                        "initial_competence": 0.05,
+                        "schedule": "sqrt",
+                        "curricula": ["length", "unigram", "trigram"],
+                        "seeds": 3,
+                        "eval_every": 8,
+                        "eval_sentences": 32,
+                    },
+                    budget_s=20,
+                    description="a smoke test: a slice of each novel, a 1-layer width-16 GPT, 24 steps, 3 seeds",
+                    threads=1,
+                ),
+                "full": Preset(
+                    params={
+                        "vocab_size": 1024,
+                        "heldout": "Persuasion",
+                        "max_chars": 0,
+                        "max_tokens": 63,
+                        "max_train_sentences": 13000,
+                        "n_layer": 2,
+                        "d_model": 64,
+                        "n_head": 4,
+                        "batch_size": 16,
+                        "steps": 1300,
+                        "lr": 0.004,
+                        "curriculum_steps": 325,
+                        "initial_competence": 0.01,
+                        "schedule": "sqrt",
+                        "curricula": ["length", "unigram", "trigram"],
+                        "seeds": 4,
+                        "eval_every": 100,
+                        "eval_sentences": 300,
+                    },
+                    budget_s=720,
+                    description="5 arms (no curriculum, random difficulty, length, unigram, trigram) x 4 seeds; a 2-layer width-64 GPT, 1,300 steps of 16 sentences (1.6 passes over 13,000 sentences), curriculum over the first 325",
+                    threads=1,
+                ),
+            },
+        ),
     ),
 )
