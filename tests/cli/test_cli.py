@@ -105,7 +105,7 @@ def test_list_shows_every_entry(capsys):
         assert entry.id in out
     assert "47 entries" in out
     declared = sum(e.status == "declared" for e in registry())
-    assert declared >= 30 and f"{declared} declared" in out  # derived: most entries have only their declaration
+    assert declared >= 20 and f"{declared} declared" in out  # derived: many entries have only their declaration
 
 
 def test_show_prints_claim_and_presets(capsys):
