@@ -1,7 +1,36 @@
 """The ``t5`` entry's declaration: what the paper claims, its numbers, the experiments and
 their presets. Read by the registry; imports no torch."""
 
-from papercraft.registry import Entry, PaperNumber
+from papercraft.registry import Entry, Experiment, Headline, PaperNumber, Preset
+
+_FULL = {
+    "heldout": "Persuasion",
+    "max_chars": 0,
+    "vocab_size": 1024,
+    "window": 64,
+    "d_model": 64,
+    "d_kv": 32,
+    "d_ff": 256,
+    "heads": 2,
+    "layers": 2,
+    "buckets": 32,
+    "max_distance": 128,
+    "dropout": 0.1,
+    "batch_size": 32,
+    "pretrain_steps": 2500,
+    "pretrain_lr": 0.01,
+    "bias_lr_factor": 10.0,
+    "pretrain_eval_every": 500,
+    "heldout_windows": 256,
+    "min_words": 4,
+    "max_words": 20,
+    "test_fraction": 0.3,
+    "max_test_sentences": 500,
+    "seeds": 3,
+    "finetune_steps": 1250,
+    "finetune_lr": 0.01,
+    "finetune_eval_every": 250,
+}
 
 ENTRY = Entry(
     id="t5",
@@ -12,6 +41,69 @@ ENTRY = Entry(
     claim="Span-corruption pre-training improves downstream text-to-text tasks, and one model handles several tasks through prefixes.",
     paper_numbers=(
         PaperNumber("GLUE average, no pre-training vs span corruption", "66.22 vs 83.28", "Table 4, 7"),
+        PaperNumber("span corruption: noise density, mean span length", "15%, 3 tokens", "§3.1.4, Table 7"),
     ),
-    builds_on=("transformer",),
+    implements=(
+        "the T5 encoder-decoder (§2.1): pre-norm blocks with the bias-free, mean-free RMS LayerNorm (the normalization entry's RMSNorm), bias-free projections, no 1/sqrt(d_kv) logit scale (folded into the query initialization), dropout where Mesh TensorFlow puts it",
+        "bucketed relative position biases (exact buckets for small offsets, logarithmic up to relative_attention_max_distance, one bucket beyond): bidirectional in the encoder, unidirectional in the decoder, one table per stack computed once and shared by all its layers, none in cross-attention",
+        "ReLU (T5.1.0) and gated-GELU (T5.1.1) feed-forward networks; one shared embedding for encoder, decoder and (tied) output layer with the d_model^-1/2 rescale, or an untied lm_head",
+        "greedy decoding with a cache (encoder keys/values projected once, growing decoder self-attention, relative biases at the cached offset), equal to decoding without it",
+        "from_pretrained for transformers T5ForConditionalGeneration save_pretrained directories (config.json + model.safetensors / sharded / pytorch_model.bin), with errors naming missing or unexpected keys, shapes and unsupported options",
+        "span corruption (§3.1.4): T5's random_spans_noise_mask (15% noise, mean span 3), unique sentinels <extra_id_i> in the input, sentinel + span targets closed by a final sentinel, and its inverse reconstructing the text",
+        "the text-to-text format (§2.4): tasks named by an input prefix, outputs scored by exact match of the generated text",
+        "T5's optimizer (§3.1.2): Adafactor with relative steps min(lr, 1/sqrt(t)) (torch.optim.Adafactor)",
+    ),
+    deviations=(
+        "Toy scale: a 2+2-layer, width-64 T5 (~0.3M parameters) pre-trained for 2,500 steps of 32 windows of 64 tokens on Jane Austen's five training novels (1.2M BPE tokens) instead of T5-Base on C4 for 2^19 steps of 2^16 tokens.",
+        "A 1,024-token byte-level BPE vocabulary (the bpe entry's trainer) with <pad>, </s> and just enough sentinels for the 64-token windows, instead of a 32k SentencePiece vocabulary with 100 sentinels; the novels' line wraps are normalized to single spaces.",
+        "The relative-position bias tables get 10x Adafactor's rate in pre-training and fine-tuning (both arms): they start at std d_model^-1/2 and Adafactor's steps are relative to that scale, so in a few thousand steps (T5 trains 2^19) they would hardly move.",
+        "Fine-tuning uses Adafactor's pre-training rate 0.01 (T5: 0.001) for 1,250 steps of 32 examples, for both arms; T5 fine-tunes 2^18 steps.",
+        "The downstream tasks are two text-to-text tasks built from sentences of the held-out novel Persuasion, standing in for GLUE/SuperGLUE: an acceptability judgement (CoLA-like: original vs a copy with two adjacent words swapped or all words shuffled, the acceptability test bed's corruptions) and naming the corruption (swapped/shuffled); both are trained into ONE model from a mixture (examples-proportional mixing).",
+        "Pre-training windows are drawn at random offsets of the concatenated novels and corrupted afresh each time (no packing of documents, no fixed epoch of C4); inputs are not packed to a fixed length, every batch is padded to its longest example.",
+    ),
+    headline=Headline("acceptable_gain_mean", "acceptability accuracy gain from pre-training", unit="points",
+                      scale=100, digits=2),
+    builds_on=("transformer", "normalization"),
+    tools=("bpe",),
+    experiments=(
+        Experiment(
+            name="pretraining_and_prefixes",
+            description="span-corruption pre-training on Austen vs none; one model fine-tuned on two prefixed tasks from the held-out novel (acceptable: yes/no; corruption: swapped/shuffled), 3 seeds",
+            target="papercraft.papers.t5.experiment:run",
+            presets={
+                "quick": Preset(
+                    params={
+                        **_FULL,
+                        "max_chars": 30000,
+                        "vocab_size": 320,
+                        "window": 32,
+                        "d_model": 32,
+                        "d_kv": 16,
+                        "d_ff": 64,
+                        "heads": 2,
+                        "layers": 1,
+                        "buckets": 8,
+                        "max_distance": 32,
+                        "batch_size": 16,
+                        "pretrain_steps": 40,
+                        "pretrain_eval_every": 20,
+                        "heldout_windows": 32,
+                        "max_words": 12,
+                        "max_test_sentences": 40,
+                        "finetune_steps": 15,
+                        "finetune_eval_every": 0,
+                    },
+                    budget_s=30,
+                    description="a smoke test: a 1+1-layer width-32 T5, 40 pre-training steps on a slice of the novels, 3 seeds x 2 arms x 15 fine-tuning steps",
+                    threads=1,
+                ),
+                "full": Preset(
+                    params=_FULL,
+                    budget_s=900,
+                    description="a 2+2-layer width-64 T5: 2,500 span-corruption steps on the five training novels, then 3 seeds x 2 arms x 1,250 multi-task fine-tuning steps",
+                    threads=1,
+                ),
+            },
+        ),
+    ),
 )
