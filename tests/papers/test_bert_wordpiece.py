@@ -350,6 +350,3 @@ def test_fast_path_equals_readable_path_on_a_novel(ours):
     text = austen()["Northanger Abbey"][:200_000]
     assert ours.tokenize(text) == [p for w in ours.basic_tokenize(text) for p in ours.wordpiece(w)]
 
-
-def test_zz_report_parity_counts():
-    print(f"\nWordPiece parity with HF tokenizers: {dict(PARITY)}")
