@@ -30,7 +30,6 @@ raises :class:`T5CheckpointError` naming it.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from papercraft import hf_checkpoint
 from papercraft.errors import CheckpointError
 from papercraft.papers.t5.model import FEED_FORWARD_PROJ, T5Config, T5ForConditionalGeneration
 
@@ -105,44 +105,12 @@ def config_from_hf(hf: Mapping[str, Any], *, source: str = "config.json") -> T5C
 
 def read_hf_config(directory: str | Path) -> dict[str, Any]:
     """The parsed ``config.json`` of a checkpoint directory (errors name the directory and what is wrong)."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise T5CheckpointError(f"{directory}: not a directory (expected a T5 checkpoint directory with "
-                                "config.json and model.safetensors)")
-    path = directory / "config.json"
-    if not path.is_file():
-        raise T5CheckpointError(f"{directory}: no config.json: not a T5 checkpoint directory")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise T5CheckpointError(f"{path}: not valid JSON ({exc})") from None
+    return hf_checkpoint.read_config(directory, T5CheckpointError, "T5")
 
 
 def read_hf_state_dict(directory: str | Path) -> dict[str, Tensor]:
     """The tensors of ``model.safetensors`` (sharded or not) or ``pytorch_model.bin`` in ``directory``."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    directory = Path(directory)
-    single, index, legacy = (directory / "model.safetensors", directory / "model.safetensors.index.json",
-                             directory / "pytorch_model.bin")
-    try:
-        if single.is_file():
-            return load_file(single)
-        if index.is_file():
-            weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
-            state: dict[str, Tensor] = {}
-            for shard in sorted(set(weight_map.values())):
-                state.update(load_file(directory / shard))
-            return state
-        if legacy.is_file():
-            state = torch.load(legacy, map_location="cpu", weights_only=True)
-            if not isinstance(state, dict):
-                raise T5CheckpointError(f"{legacy}: expected a state dict, got {type(state).__name__}")
-            return state
-    except (SafetensorError, OSError, KeyError, json.JSONDecodeError, RuntimeError) as exc:
-        raise T5CheckpointError(f"{directory}: cannot read the weights ({type(exc).__name__}: {exc})") from None
-    raise T5CheckpointError(f"{directory}: no model.safetensors (or pytorch_model.bin): not a T5 checkpoint")
+    return hf_checkpoint.read_state_dict(directory, T5CheckpointError, "T5")
 
 
 _BLOCK = re.compile(r"(encoder|decoder)\.block\.(\d+)\.layer\.(\d+)\.(.+)")
