@@ -5,7 +5,8 @@
 - :mod:`.masking`: 80/10/10 masking for the MLM objective, sentence pairs for NSP;
 - :mod:`.pretrained`: ``from_pretrained(dir)`` for Hugging-Face-format checkpoints;
 - :mod:`.wordpiece`: the WordPiece tokenizer (basic tokenizer + greedy longest-match-first);
-- :mod:`.sentence`: sentence embeddings (mean pooling + L2 normalization) with real MiniLM weights.
+- :mod:`.sentence`: sentence embeddings (mean pooling + L2 normalization) with real MiniLM weights;
+- :mod:`.similarity`: word-similarity evaluation (Spearman against human judgments, with baselines).
 """
 
 from papercraft.lazy import lazy_exports
@@ -34,6 +35,9 @@ _EXPORTS = {
     'from_pretrained': 'pretrained',
     'load_state_dict_hf': 'pretrained',
     'SentenceEncoder': 'sentence',
+    'ngram_jaccard': 'similarity',
+    'spearman_gain_interval': 'similarity',
+    'spearman_interval': 'similarity',
     'WordPieceTokenizer': 'wordpiece',
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
