@@ -351,18 +351,68 @@ def test_coupling_slope_reads_diagonal_and_axis_aligned_grids() -> None:
     assert coupling_slope(np.full((3, 5), 0.2), lrs, wds) == pytest.approx(0.0, abs=1e-9)  # flat: no preference
 
 
+def test_good_region_gate_and_slope_intervals_on_synthetic_grids() -> None:
+    """On noisy 2-seed grids whose true optimum is diagonal (best wd ∝ 1/lr) or axis-aligned, every
+    row qualifies, the bootstrap interval of the slope excludes the other shape, and the criteria's
+    thresholds classify them; rows with an edge optimum or no gain over no decay do not qualify."""
+    import numpy as np
+
+    from papercraft.papers.optimizers.experiment import (
+        ADAMW_MAX_ABS_SLOPE,
+        L2_MAX_SLOPE,
+        bootstrap_draws,
+        fitted_slopes,
+        percentile_interval,
+        seed_noise_sd,
+        slope_decidable,
+        valid_rows,
+    )
+
+    lrs = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+    wds = [10.0 ** e for e in np.arange(-6.0, -0.9, 0.5)]
+    log_lr, log_wd = np.log10(lrs)[:, None], np.log10(wds)[None, :]
+    rng = np.random.default_rng(1)
+    shapes = {"diagonal": 0.15 + 0.01 * (log_lr + log_wd + 6) ** 2, "aligned": 0.15 + 0.01 * (log_wd + 3) ** 2 + 0 * log_lr}
+    for name, surface in shapes.items():
+        runs = surface[..., None] + rng.normal(0, 0.003, size=(*surface.shape, 2))
+        mean = runs.mean(axis=2)
+        no_decay = mean.min(axis=1) + 0.02
+        rows = valid_rows(mean, no_decay)
+        assert rows.all() and slope_decidable(rows, lrs)
+        sd = seed_noise_sd(runs)
+        assert 0.0015 < sd < 0.006
+        slope = fitted_slopes(mean[None], lrs, wds, rows)[0]
+        interval = percentile_interval(slope, fitted_slopes(
+            bootstrap_draws(mean, sd / np.sqrt(2), 2000, rng), lrs, wds, rows), "test")
+        if name == "diagonal":
+            assert interval.low <= -1.0 <= interval.high and interval.high < L2_MAX_SLOPE
+            assert interval.equivalent(ADAMW_MAX_ABS_SLOPE) is False
+        else:
+            assert interval.equivalent(ADAMW_MAX_ABS_SLOPE) is True
+    aligned = shapes["aligned"]
+    assert not valid_rows(aligned, aligned.min(axis=1) + 0.005).any()  # decay helps by less than a point
+    edge = 0.15 + 0.01 * (np.log10(wds)[None, :] + 6.0) ** 2 + 0 * np.log10(lrs)[:, None]  # best at the smallest wd
+    assert not valid_rows(edge, edge.min(axis=1) + 0.02).any()
+    assert not slope_decidable(np.array([True, True, False, False, False]), lrs)  # 2 rows
+    assert slope_decidable(np.array([False, False, True, True, True]), lrs)  # 3 rows over one decade
+    assert not slope_decidable(np.array([True, True, True]), [1e-3, 2e-3, 4e-3])  # 3 rows within 0.6 decade
+    assert np.isnan(seed_noise_sd(np.zeros((2, 3, 1))))
+    assert percentile_interval(0.0, np.full(3, np.nan), "test").decide() is None
+
+
 @pytest.mark.slow
 def test_quick_preset_numbers_follow_from_its_runs(tmp_path) -> None:
-    """The quick run, recomputed independently from its sub-runs' metrics logs: every grid cell and
-    per-seed error is the run's last evaluation, the slopes and the (b) interval and decision follow
-    from them, and the cosine runs' learning rates are the shared warm-up + cosine schedule. At this
-    scale the claim (b) shows: Schedule-Free AdamW's mean error is within the margin of cosine's."""
+    """The quick run, recomputed independently from its sub-runs' metrics logs: every grid cell,
+    no-decay reference and per-seed error is the run's last evaluation; the seed-mean grids, the
+    rows that can locate their optimum, the slopes and the (b) interval and decision follow from
+    them; the cosine runs' learning rates are the shared warm-up + cosine schedule. At this scale
+    the claim (b) shows: Schedule-Free AdamW's mean error is within the margin of cosine's."""
     import json
 
     import numpy as np
 
     from papercraft.data import is_available
-    from papercraft.papers.optimizers.experiment import SF_TOLERANCE, coupling_slope
+    from papercraft.papers.optimizers.experiment import METRIC_RULES, MIN_VALID_ROWS, SF_TOLERANCE, coupling_slope
     from papercraft.runner import run_entry
     from papercraft.statistics import mean_interval
     from papercraft.training.schedules import warmup_cosine_factor
@@ -378,24 +428,50 @@ def test_quick_preset_numbers_follow_from_its_runs(tmp_path) -> None:
     def records(name: str) -> list[dict]:
         return [json.loads(line) for line in (exp_dir / name / "metrics.jsonl").read_text().splitlines()]
 
-    def final_error(name: str) -> float:
+    def final_error(name: str, metric: str = "test_error") -> float:
         last = [r for r in records(name) if r["split"] == "eval"][-1]
         assert last["step"] == steps
-        return last["test_error"]
+        return last[metric]
 
-    # (a) the grids and their coupling slopes
-    lrs = params["lrs"]
+    # (a) the grids (seed means of the judged metric), the no-decay references, the qualifying rows and the slopes
+    metric = numbers["metric"]
+    assert metric == params["metric"]
+    tau, matters = METRIC_RULES[metric][:2]
+    lrs, grid_seeds = params["lrs"], [0 + 1000 * k for k in range(params["grid_seeds"])]
+    no_decay = np.array([[final_error(f"a/no-decay/lr{lr:g}-seed{s}", metric) for s in grid_seeds] for lr in lrs])
+    assert numbers["no_decay_per_seed"] == no_decay.round(5).tolist()
+    no_decay = no_decay.mean(axis=1)
     grids = {}
     for optimizer, wds in (("adam-l2", params["l2_wds"]), ("adamw", params["adamw_wds"])):
-        grids[optimizer] = np.array([[final_error(f"a/{optimizer}/lr{lr:g}-wd{wd:g}") for wd in wds] for lr in lrs])
-        assert numbers[f"grid_{optimizer}"] == grids[optimizer].round(5).tolist()
-        assert numbers[f"slope_{optimizer}"] == pytest.approx(coupling_slope(grids[optimizer], lrs, wds), abs=5e-4)
+        runs = np.array([[[final_error(f"a/{optimizer}/lr{lr:g}-wd{wd:g}-seed{s}", metric) for s in grid_seeds]
+                          for wd in wds] for lr in lrs])
+        assert numbers[f"grid_{optimizer}_per_seed"] == runs.round(5).tolist()
+        grids[optimizer] = grid = runs.mean(axis=2)
+        assert numbers[f"grid_{optimizer}"] == grid.round(5).tolist()
+        assert numbers[f"slope_all_rows_{optimizer}"] == pytest.approx(coupling_slope(grid, lrs, wds, tau), abs=5e-4)
+        best = grid.argmin(axis=1)
+        rows = (best > 0) & (best < len(wds) - 1) & (no_decay - grid.min(axis=1) >= matters)
+        assert numbers[f"valid_rows_{optimizer}"] == rows.tolist()
+        assert numbers[f"decay_gain_{optimizer}"] == pytest.approx((no_decay - grid.min(axis=1)).tolist(), abs=1e-5)
+        criterion = next(c for c in exp["criteria"]
+                         if c["name"] == {"adamw": "adamw_decoupled", "adam-l2": "adam_l2_coupled"}[optimizer])
+        span = np.ptp(np.log10(lrs)[rows]) if rows.any() else 0.0
+        if rows.sum() < MIN_VALID_ROWS or span < 1.0 - 1e-9:  # too few rows where decay locates an optimum
+            assert numbers[f"slope_{optimizer}"] is None and criterion["passed"] is None
+        else:
+            log_wd = np.log10(wds)
+            weights = np.exp(-(grid - grid.min(axis=1, keepdims=True)) / tau)
+            centres = (weights * log_wd).sum(axis=1) / weights.sum(axis=1)
+            slope = np.polyfit(np.log10(lrs)[rows], centres[rows], 1)[0]
+            assert numbers[f"slope_{optimizer}"] == pytest.approx(slope, abs=5e-4)
+            interval = numbers[f"slope_{optimizer}_interval"]
+            assert interval["low"] <= slope <= interval["high"]
     i, j = np.unravel_index(np.argmin(grids["adamw"]), grids["adamw"].shape)
     assert (numbers["b_cosine_lr"], numbers["b_cosine_wd"]) == (lrs[i], params["adamw_wds"][j])
 
     # (b) per-seed errors, the shared cosine schedule, the paired interval and the decision
-    seeds = sorted(result["seeds"])
-    assert len(seeds) == params["seeds"]
+    seeds = [0 + 1000 * k for k in range(params["seeds"])]
+    assert sorted(result["seeds"]) == sorted(set(seeds) | set(grid_seeds))
     lr_cos, lr_sf = numbers["b_cosine_lr"], numbers["b_sf_lr"]
     cos = np.array([final_error(f"b/adamw-cosine/seed{s}") for s in seeds])
     sf = np.array([final_error(f"b/sf-adamw/lr{lr_sf:g}-seed{s}") for s in seeds])
