@@ -15,6 +15,8 @@ _EXPORTS = {
     'alexnet': 'alexnet',
     'alexnet_small': 'alexnet',
     'local_response_norm': 'alexnet',
+    'ShiftedBatches': 'augment',
+    'random_shift': 'augment',
     'count_macs': 'complexity',
     'count_parameters': 'complexity',
     'PAPER_GOOGLENET': 'googlenet',
@@ -40,4 +42,4 @@ _EXPORTS = {
     'zfnet_small': 'zfnet',
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = ['AlexNet', 'AlexNetConfig', 'PAPER_ALEXNET', 'TORCHVISION_ALEXNET', 'LocalResponseNorm', 'local_response_norm', 'alexnet', 'alexnet_small', 'zfnet', 'zfnet_small', 'PAPER_ZFNET', 'VGG', 'VGG_CONFIGS', 'vgg', 'vgg11', 'vgg16', 'vgg_small', 'GoogLeNet', 'GoogLeNetConfig', 'GoogLeNetOutputs', 'PAPER_GOOGLENET', 'TORCHVISION_GOOGLENET', 'googlenet', 'googlenet_loss', 'googlenet_small', 'LeNet5', 'LeNet5Logits', 'lenet5', 'lenet_input', 'lenet_map_loss', 'count_parameters', 'count_macs']
+__all__ = ['AlexNet', 'AlexNetConfig', 'PAPER_ALEXNET', 'TORCHVISION_ALEXNET', 'LocalResponseNorm', 'local_response_norm', 'alexnet', 'alexnet_small', 'zfnet', 'zfnet_small', 'PAPER_ZFNET', 'VGG', 'VGG_CONFIGS', 'vgg', 'vgg11', 'vgg16', 'vgg_small', 'GoogLeNet', 'GoogLeNetConfig', 'GoogLeNetOutputs', 'PAPER_GOOGLENET', 'TORCHVISION_GOOGLENET', 'googlenet', 'googlenet_loss', 'googlenet_small', 'LeNet5', 'LeNet5Logits', 'lenet5', 'lenet_input', 'lenet_map_loss', 'count_parameters', 'count_macs', 'ShiftedBatches', 'random_shift']
