@@ -16,11 +16,16 @@ from papercraft.papers.seq2seq.decoding import beam_search, greedy_decode
 from papercraft.papers.seq2seq.lstm import LSTM, LSTMCell
 from papercraft.papers.seq2seq.model import Seq2Seq, Seq2SeqConfig, build_for_training, reverse_padded
 from papercraft.testbeds.translation import (
+    SubwordVocab,
     Vocab,
     bleu,
+    decide_both,
     paired_bleu_bootstrap,
+    paired_bleu_bootstrap_seeds,
     paired_perplexity_bootstrap,
+    paired_perplexity_bootstrap_seeds,
     perplexity_interval,
+    prepare,
     split_pairs,
     tokenize,
 )
@@ -239,6 +244,67 @@ def test_perplexity_bootstraps():
                                        samples=200).decide(0.2) is False
 
 
+def test_subword_vocabulary_round_trips_and_is_shared():
+    from papercraft.papers.bpe import train_bpe
+
+    pairs = [(f"Das Haus{i % 7} ist {i} Jahre alt, Anna!", f"The house{i % 7} is {i} years old, Anna!")
+             for i in range(200)]
+    seen = []
+
+    def trainer(texts):
+        seen.extend(texts)
+        return train_bpe(texts, 300)
+
+    data = prepare(pairs, n_test=10, n_valid=10, subwords=trainer)
+    train = data.pairs["train"]
+    # trained on the training split only, German then English, word tokens joined by spaces
+    assert seen == [" ".join(d) for d, _ in train] + [" ".join(e) for _, e in train]
+    assert isinstance(data.src_vocab, SubwordVocab) and data.src_vocab is data.tgt_vocab
+    assert len(data.src_vocab) == 4 + data.src_vocab.tokenizer.vocab_size <= 4 + 300  # a tiny corpus runs out of merges
+    for split in ("train", "test"):
+        for k, (de, en) in enumerate(data.pairs[split][:20]):
+            assert data.src_vocab.decode(data.src[split][k].tolist()) == de  # padding is dropped
+            assert data.tgt_vocab.decode(data.tgt[split][k, 1:].tolist()) == en  # stops at <eos>
+            assert data.tgt[split][k, 0] == 2 and int(data.tgt[split][k].max()) < len(data.tgt_vocab)
+    # subwords: fewer ids than bytes, no <unk>, any text encodes
+    v = data.src_vocab
+    assert 1 not in v.encode(["überraschung", "zebra"]) and v.decode(v.encode(["überraschung", "zebra"])) == [
+        "überraschung", "zebra"]
+
+
+def test_seed_averaged_bootstraps_and_decide_both():
+    refs = [["the", "cat", "sat", "on", "the", "mat"]] * 60
+    worse = [["the", "cat", "sat", "on", "a", "mat"]] * 60
+    one = paired_bleu_bootstrap_seeds([worse], [refs], refs, samples=100)
+    assert one == paired_bleu_bootstrap(worse, refs, refs, samples=100)  # one seed: the plain bootstrap
+    two = paired_bleu_bootstrap_seeds([worse, refs], [refs, refs], refs, samples=100)
+    assert two.estimate == pytest.approx((bleu(refs, refs) - bleu(worse, refs)) / 2)
+    with pytest.raises(ValueError, match="same number"):
+        paired_bleu_bootstrap_seeds([worse], [refs, refs], refs)
+
+    g = torch.Generator().manual_seed(0)
+    count = torch.randint(3, 12, (200,), generator=g)
+    nll_a = count * (2.0 + 0.3 * torch.rand(200, generator=g))
+    long_ = (torch.arange(200) >= 100).numpy()
+    nll_b = nll_a - 0.1 * count - 0.2 * count * torch.as_tensor(long_)  # gain 0.1 on short, 0.3 on long
+    a, b = [(nll_a, count)] * 2, [(nll_b, count)] * 2
+    whole = paired_perplexity_bootstrap_seeds(a, b, samples=100)
+    assert whole == paired_perplexity_bootstrap((nll_a, count), (nll_b, count), samples=100)
+    assert paired_perplexity_bootstrap_seeds(a, b, subset=long_, samples=100).estimate == pytest.approx(0.3, abs=1e-6)
+    growth = paired_perplexity_bootstrap_seeds(a, b, subset=long_, versus=~long_, samples=100)
+    assert growth.estimate == pytest.approx(0.2, abs=1e-6) and growth.decide() is True
+    with pytest.raises(ValueError, match="versus needs subset"):
+        paired_perplexity_bootstrap_seeds(a, b, versus=long_)
+
+    above, below = growth, paired_perplexity_bootstrap_seeds(b, a, samples=100)
+    assert decide_both([0.2, 0.25, 0.22], above)[0] is True
+    assert decide_both([-0.2, -0.25, -0.22], below)[0] is False
+    assert decide_both([0.2, -0.1, 0.3], above)[0] is None  # seeds disagree: inconclusive
+    assert decide_both([-0.2, -0.25, -0.22], above)[0] is None  # the two kinds of noise disagree
+    passed, over_seeds = decide_both([0.3], above)  # one seed: the t interval is unbounded
+    assert passed is None and over_seeds.low == -math.inf
+
+
 def test_build_for_training_gives_both_arms_the_same_start():
     cfg = dict(src_vocab=20, tgt_vocab=15, d_embed=8, hidden=8, layers=2, dropout=0.0)
     normal, opt = build_for_training(Seq2SeqConfig(**cfg, reverse_source=False), lr=0.01, seed=3)
@@ -268,38 +334,61 @@ def _require_de_en():
 def test_quick_preset_numbers_recomputed_from_its_files(tmp_path):
     """At 12 steps the claim cannot show; the run's numbers are recomputed from its checkpoints and logs."""
     _require_de_en()
+    import numpy as np
+
+    from papercraft.papers.seq2seq.experiment import length_buckets, load_bpe_data
     from papercraft.runner import run_entry
-    from papercraft.testbeds.translation import load, sentence_nll
+    from papercraft.testbeds.translation import sentence_nll
     from papercraft.training import load_checkpoint
     from papercraft.training.checkpoint import list_checkpoints
 
     _, result = run_entry("seq2seq", preset="quick", out=tmp_path)
     experiment = result["experiments"]["reversal"]
     numbers, p = experiment["numbers"], experiment["params"]
+    seed = numbers["seeds"][0]
+    assert numbers["seeds"] == [0] and result["seeds"] == [0]
     # equal steps for both arms, as recorded by the runner too
     assert numbers["normal_steps"] == numbers["reversed_steps"] == p["steps"]
-    assert {arm: run["steps"] for arm, run in experiment["subruns"].items()} == {"normal": 12, "reversed": 12}
+    assert {arm: run["steps"] for arm, run in experiment["subruns"].items()} == {"normal-seed0": 12,
+                                                                                  "reversed-seed0": 12}
 
-    data = load(max_train=p["max_train"])
+    data = load_bpe_data(p)
+    assert numbers["data_src_vocab"] == numbers["data_tgt_vocab"] == p["bpe_vocab"] + 4
     test = data.head("test", p["test_limit"])
-    log_ppl = {}
+    sentence = {}
     for arm, reverse in (("normal", False), ("reversed", True)):
         model = Seq2Seq(Seq2SeqConfig(len(data.src_vocab), len(data.tgt_vocab), d_embed=p["d_embed"],
                                       hidden=p["hidden"], layers=p["layers"], dropout=p["dropout"],
                                       reverse_source=reverse))
-        directory = tmp_path / "reversal" / arm
+        directory = tmp_path / "reversal" / f"{arm}-seed{seed}"
         step, _ = load_checkpoint(list_checkpoints(directory / "checkpoints")[-1][1], model=model, restore_rng=False)
         assert step == p["steps"]
         nll, count = sentence_nll(model, test, "test")
-        log_ppl[arm] = float(nll.sum() / count.sum())
-        assert numbers[f"{arm}_test_ppl"] == pytest.approx(math.exp(log_ppl[arm]), abs=1e-3)
+        sentence[arm] = (nll.numpy().astype(float), count.numpy().astype(float))
+        assert numbers[f"{arm}_test_ppl"] == pytest.approx(math.exp(float(nll.sum() / count.sum())), abs=1e-3)
         # the validation curve: every eval_every steps against steps, the last at the final weights
         evals = [json.loads(line) for line in (directory / "metrics.jsonl").read_text().splitlines()]
         evals = [r for r in evals if r["split"] == "eval"]
         assert [r["step"] for r in evals] == [6, 12]
         valid_nll, valid_count = sentence_nll(model, data, "valid")
         assert evals[-1]["valid_nll"] == pytest.approx(float(valid_nll.sum() / valid_count.sum()), rel=1e-5)
-    assert numbers["log_ppl_gain_from_reversal"] == pytest.approx(log_ppl["normal"] - log_ppl["reversed"], abs=1e-4)
+
+    def gain(mask):
+        (na, ca), (nb, cb) = sentence["normal"], sentence["reversed"]
+        return na[mask].sum() / ca[mask].sum() - nb[mask].sum() / cb[mask].sum()
+
+    everything = np.ones(len(test.pairs["test"]), dtype=bool)
+    assert numbers["log_ppl_gain_from_reversal"] == pytest.approx(gain(everything), abs=1e-4)
+    words = np.array([len(d) for d, _ in test.pairs["test"]])
+    assert length_buckets(12) == [("short (1-4 words)", 1, 4), ("medium (5-8)", 5, 8), ("long (9-12)", 9, 12)]
+    for label, low, high in length_buckets(p["max_words"]):
+        mask = (words >= low) & (words <= high)
+        key = label.split()[0]
+        if mask.any():
+            assert numbers[f"bucket_{key}_sentences"] == int(mask.sum())
+            assert numbers[f"bucket_{key}_log_ppl_gain"] == pytest.approx(gain(mask), abs=1e-4)
     assert numbers["bleu_gain_from_reversal"] == pytest.approx(
         numbers["reversed_bleu_beam"] - numbers["normal_bleu_beam"], abs=0.011)
+    # one seed: the interval over seeds is unbounded, so no criterion comparing the arms is decided
+    assert all(c["passed"] is None for c in experiment["criteria"] if c["name"] != "BLEU off the floor")
     assert (tmp_path / "reversal" / "valid_nll.png").exists()

@@ -292,19 +292,26 @@ def test_quick_preset_equal_steps(tmp_path):
     _, result = run_entry("transformer", preset="quick", out=tmp_path)
     experiment = result["experiments"]["vs-seq2seq"]
     numbers = experiment["numbers"]
+    p = experiment["params"]
+    assert numbers["seeds"] == [0]
     # equal steps for both arms; training FLOPs = counted FLOPs of a step × steps
-    assert numbers["transformer_steps"] == numbers["seq2seq_steps"] == experiment["params"]["steps"] == 12
-    assert {arm: run["steps"] for arm, run in experiment["subruns"].items()} == {"seq2seq": 12, "transformer": 12}
+    assert numbers["transformer_steps"] == numbers["seq2seq_steps"] == p["steps"] == 12
+    assert {arm: run["steps"] for arm, run in experiment["subruns"].items()} == {"seq2seq-seed0": 12,
+                                                                                  "transformer-seed0": 12}
     for arm in ("seq2seq", "transformer"):
         assert numbers[f"{arm}_step_flops"] > 0
         assert numbers[f"{arm}_flops"] == numbers[f"{arm}_step_flops"] * numbers[f"{arm}_steps"]
     assert numbers["flops_ratio_transformer_to_seq2seq"] == pytest.approx(
         numbers["transformer_flops"] / numbers["seq2seq_flops"], abs=1e-3)
+    cost = next(c for c in experiment["criteria"] if c["name"] == "at no more training cost")
+    assert cost["passed"] == (numbers["flops_ratio_transformer_to_seq2seq"] <= 1.0)
+    # both read the same joint BPE vocabulary
+    assert numbers["data_src_vocab"] == numbers["data_tgt_vocab"] == p["bpe_vocab"] + 4
     # The claim's shape at quick scale: at equal steps the Transformer has learned more than the
     # LSTM (lower validation NLL at every evaluation, lower test perplexity despite label smoothing).
     curves = {}
     for arm in ("seq2seq", "transformer"):
-        lines = (tmp_path / "vs-seq2seq" / arm / "metrics.jsonl").read_text().splitlines()
+        lines = (tmp_path / "vs-seq2seq" / f"{arm}-seed0" / "metrics.jsonl").read_text().splitlines()
         records = [json.loads(line) for line in lines]
         curves[arm] = [(r["step"], r["valid_nll"]) for r in records if r["split"] == "eval"]
     assert [s for s, _ in curves["transformer"]] == [s for s, _ in curves["seq2seq"]] == [6, 12]

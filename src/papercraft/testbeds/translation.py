@@ -9,15 +9,25 @@ Infrastructure: it imports no paper. An experiment passes its model in; the mode
 Data: ``papercraft.data.load_de_en()`` — about 20k real (German, English) sentence pairs from the
 Debian ``trans-de-en`` dictionary's example sentences (average ~8 words).
 
-Tokenization (documented choice, no subwords): Unicode-normalize typographic apostrophes and
-quotes to ASCII, lower-case, then split into runs of word characters and single punctuation marks
-(``"Ich bin's!" -> ["ich", "bin", "'", "s", "!"]``). Word vocabularies are built from the
-training split only; words seen fewer than ``min_count`` times map to ``<unk>``.
+Tokenization (documented choice): Unicode-normalize typographic apostrophes and quotes to ASCII,
+lower-case, then split into runs of word characters and single punctuation marks
+(``"Ich bin's!" -> ["ich", "bin", "'", "s", "!"]``). These word tokens are what BLEU scores.
+The models read one of two vocabularies, both built from the training split only:
+
+- word vocabularies (German and English separately): words seen fewer than ``min_count`` times
+  map to ``<unk>``;
+- a joint subword vocabulary (:class:`SubwordVocab`, the Transformer paper's choice): a byte-level
+  BPE tokenizer trained by the caller (``subwords``, e.g. the ``bpe`` entry's ``train_bpe``) on the
+  German and English training sentences (their word tokens joined by spaces), shared by both
+  sides. It has no ``<unk>``: any text is encoded, and decoding the ids of a sentence and
+  splitting on spaces gives back its word tokens exactly. The test bed imports no paper; the
+  experiment passes the trainer in.
 
 Split (fixed, documented): exact duplicate pairs are dropped, the rest is shuffled with
 ``random.Random(split_seed)`` (seed 0 by default) and cut into ``test`` (1,000 pairs), ``valid``
 (500) and ``train`` (the rest). Pairs longer than ``max_tokens`` tokens on either side are then
-removed from every split (default 30; it removes well under 1% of the pairs).
+removed from every split (default 30; it removes well under 1% of the pairs); a smaller
+``max_tokens`` keeps shorter sentences.
 
 Training: :func:`train_translation` trains one arm for a number of optimizer steps (never a wall
 time, so that a comparison does not depend on the machine's load) through the runner's
@@ -93,6 +103,39 @@ class Vocab:
         return out
 
 
+class SubwordVocab:
+    """A joint subword vocabulary over a byte-level BPE tokenizer (shared by source and target).
+
+    ``tokenizer``: anything with ``encode_ordinary(text) -> list[int]``, ``decode(ids) -> str`` and
+    ``vocab_size`` (the ``bpe`` entry's ``Tokenizer``). Model ids are the tokenizer's ids shifted by 4,
+    after ``<pad>``, ``<unk>``, ``<bos>``, ``<eos>`` (``<unk>`` is never produced by encoding). A
+    sentence's word tokens are encoded as one text, joined by single spaces, so
+    ``decode(encode(tokens)) == tokens`` for any tokens without spaces.
+    """
+
+    OFFSET = 4
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+
+    def __len__(self) -> int:
+        return self.OFFSET + int(self.tokenizer.vocab_size)
+
+    def encode(self, tokens: Sequence[str]) -> list[int]:
+        return [i + self.OFFSET for i in self.tokenizer.encode_ordinary(" ".join(tokens))]
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        """Word tokens of the ids up to (not including) the first ``<eos>``; specials are dropped."""
+        out = []
+        for i in ids:
+            i = int(i)
+            if i == EOS_ID:
+                break
+            if i >= self.OFFSET:
+                out.append(i - self.OFFSET)
+        return self.tokenizer.decode(out).split()
+
+
 @dataclass
 class TranslationData:
     """Tokenized splits, vocabularies and padded id tensors.
@@ -103,8 +146,8 @@ class TranslationData:
     ``pairs[split]``: the tokenized ``(German, English)`` pairs (references for BLEU).
     """
 
-    src_vocab: Vocab
-    tgt_vocab: Vocab
+    src_vocab: Vocab | SubwordVocab
+    tgt_vocab: Vocab | SubwordVocab
     pairs: dict[str, list[tuple[list[str], list[str]]]]
     src: dict[str, Tensor]
     tgt: dict[str, Tensor]
@@ -142,9 +185,16 @@ def pad_batch(rows: Sequence[Sequence[int]], length: int | None = None) -> Tenso
 
 
 def prepare(pairs: Sequence[tuple[str, str]], *, split_seed: int = 0, max_tokens: int = 30, min_count: int = 2,
-            n_test: int = 1000, n_valid: int = 500, max_train: int | None = None) -> TranslationData:
-    """Split, tokenize, filter by length, build vocabularies and pad. ``max_train`` caps the training
-    pairs (quick presets)."""
+            n_test: int = 1000, n_valid: int = 500, max_train: int | None = None,
+            subwords: Callable[[list[str]], Any] | None = None) -> TranslationData:
+    """Split, tokenize, filter by length (``max_tokens`` word tokens on either side), build
+    vocabularies and pad. ``max_train`` caps the training pairs (quick presets).
+
+    ``subwords``: None for word vocabularies (``min_count``), or a trainer
+    ``subwords(texts) -> tokenizer`` called with the training sentences of both languages (German
+    first, then English; word tokens joined by spaces), whose tokenizer becomes the joint
+    :class:`SubwordVocab` of both sides.
+    """
     raw = split_pairs(pairs, split_seed=split_seed, n_test=n_test, n_valid=n_valid)
     tokenized: dict[str, list[tuple[list[str], list[str]]]] = {}
     for name, split in raw.items():
@@ -152,8 +202,14 @@ def prepare(pairs: Sequence[tuple[str, str]], *, split_seed: int = 0, max_tokens
         tokenized[name] = [(d, e) for d, e in toks if 0 < len(d) <= max_tokens and 0 < len(e) <= max_tokens]
     if max_train is not None:
         tokenized["train"] = tokenized["train"][:max_train]
-    src_vocab = Vocab.build((d for d, _ in tokenized["train"]), min_count)
-    tgt_vocab = Vocab.build((e for _, e in tokenized["train"]), min_count)
+    src_vocab: Vocab | SubwordVocab
+    tgt_vocab: Vocab | SubwordVocab
+    if subwords is None:
+        src_vocab = Vocab.build((d for d, _ in tokenized["train"]), min_count)
+        tgt_vocab = Vocab.build((e for _, e in tokenized["train"]), min_count)
+    else:
+        texts = [" ".join(d) for d, _ in tokenized["train"]] + [" ".join(e) for _, e in tokenized["train"]]
+        src_vocab = tgt_vocab = SubwordVocab(subwords(texts))
     src, tgt = {}, {}
     for name, split in tokenized.items():
         src[name] = pad_batch([src_vocab.encode(d) for d, _ in split])
@@ -261,6 +317,96 @@ def paired_perplexity_bootstrap(a: tuple[Tensor, Tensor], b: tuple[Tensor, Tenso
         raise ValueError(f"the two models were scored on different sentences: {na.shape} vs {nb.shape}")
     return paired_bootstrap(len(na), lambda idx: float(na[idx].sum() / ca[idx].sum() - nb[idx].sum() / cb[idx].sum()),
                             samples=samples, seed=seed)
+
+
+# --------------------------------------------------------------------------- several training seeds
+# An arm trained with several seeds is compared with another arm trained with the same seeds (same
+# initial weights and batches for both). Two kinds of noise are measured separately: test-set
+# resampling (a paired bootstrap over test sentences of the seed-averaged difference, the same
+# resampled sentences for every seed) and training-seed noise (a Student-t interval over the
+# per-seed differences). A difference is decided only when both agree (:func:`decide_both`).
+
+
+def paired_bleu_bootstrap_seeds(hyps_a: Sequence[Sequence[Sequence[str]]], hyps_b: Sequence[Sequence[Sequence[str]]],
+                                references: Sequence[Sequence[str]], *, samples: int = 1000,
+                                seed: int = 0) -> Interval:
+    """Paired bootstrap over test sentences of ``mean_s [BLEU(b_s) - BLEU(a_s)]``.
+
+    ``hyps_a[s]``, ``hyps_b[s]``: the two arms' hypotheses for training seed ``s`` (same order as
+    ``references``). Each resample draws test sentences once and scores every seed's systems on
+    them (corpus BLEU from summed sufficient statistics). With one seed this is
+    :func:`paired_bleu_bootstrap`.
+    """
+    if len(hyps_a) != len(hyps_b) or not hyps_a:
+        raise ValueError(f"need the same number (>= 1) of seeds for both arms, got {len(hyps_a)} and {len(hyps_b)}")
+    metric = None
+    stats = []
+    for a, b in zip(hyps_a, hyps_b):
+        metric, stats_a = _sentence_stats(a, references)
+        _, stats_b = _sentence_stats(b, references)
+        stats.append((stats_a, stats_b))
+
+    def score(x: np.ndarray) -> float:
+        return float(metric._compute_score_from_stats([int(v) for v in x.sum(0)]).score)
+
+    return paired_bootstrap(len(references),
+                            lambda idx: float(np.mean([score(sb[idx]) - score(sa[idx]) for sa, sb in stats])),
+                            samples=samples, seed=seed)
+
+
+def _log_ppl(nll: np.ndarray, count: np.ndarray, idx: np.ndarray) -> float:
+    return float(nll[idx].sum() / max(count[idx].sum(), 1.0))
+
+
+def paired_perplexity_bootstrap_seeds(a: Sequence[tuple[Tensor, Tensor]], b: Sequence[tuple[Tensor, Tensor]], *,
+                                      subset: Sequence[bool] | np.ndarray | None = None,
+                                      versus: Sequence[bool] | np.ndarray | None = None, samples: int = 1000,
+                                      seed: int = 0) -> Interval:
+    """Paired bootstrap over test sentences of the seed-averaged ``log ppl(a_s) - log ppl(b_s)``
+    (nats per token; above 0: ``b`` has the lower perplexity). ``a[s]``, ``b[s]``:
+    :func:`sentence_nll` of the two arms for seed ``s``.
+
+    ``subset`` (bool per sentence): compute the gain on those sentences only (e.g. a source-length
+    bucket). ``versus`` (bool per sentence, with ``subset``): the statistic becomes
+    ``gain(subset) - gain(versus)`` on the same resampled sentences (does the gain grow from the
+    ``versus`` bucket to the ``subset`` bucket?).
+    """
+    if len(a) != len(b) or not a:
+        raise ValueError(f"need the same number (>= 1) of seeds for both arms, got {len(a)} and {len(b)}")
+    arrays = [tuple(np.asarray(t, dtype=np.float64) for t in (*x, *y)) for x, y in zip(a, b)]
+    n = len(arrays[0][0])
+    if any(len(t) != n for arr in arrays for t in arr):
+        raise ValueError("every seed and arm must be scored on the same sentences")
+    if versus is not None and subset is None:
+        raise ValueError("versus needs subset")
+    keep = np.ones(n, dtype=bool) if subset is None else np.asarray(subset, dtype=bool)
+    other = None if versus is None else np.asarray(versus, dtype=bool)
+
+    def gain(idx: np.ndarray, mask: np.ndarray) -> float:
+        idx = idx[mask[idx]]
+        return float(np.mean([_log_ppl(na, ca, idx) - _log_ppl(nb, cb, idx) for na, ca, nb, cb in arrays]))
+
+    def statistic(idx: np.ndarray) -> float:
+        return gain(idx, keep) if other is None else gain(idx, keep) - gain(idx, other)
+
+    return paired_bootstrap(n, statistic, samples=samples, seed=seed)
+
+
+def decide_both(per_seed: Sequence[float], sentences: Interval, margin: float = 0.0) -> tuple[bool | None, Interval]:
+    """Decide "the difference is above ``margin``" from training seeds and test sentences together.
+
+    ``per_seed``: the difference measured with each training seed; ``sentences``: the paired
+    bootstrap interval over test sentences of its seed average. Returns ``(passed, seed interval)``
+    where the seed interval is the Student-t interval of the per-seed differences
+    (:func:`papercraft.statistics.mean_interval`) and ``passed`` is True if both intervals lie above
+    ``margin``, False if both lie below it, and None (inconclusive) otherwise — e.g. a gain that is
+    clear on this test set but not consistent across training seeds.
+    """
+    from papercraft.statistics import mean_interval
+
+    over_seeds = mean_interval(per_seed)
+    a, b = over_seeds.decide(margin), sentences.decide(margin)
+    return (a if a is not None and a == b else None), over_seeds
 
 
 # --------------------------------------------------------------------------- training

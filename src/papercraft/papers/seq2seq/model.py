@@ -26,7 +26,8 @@ from papercraft.papers.seq2seq.decoding import beam_search, greedy_decode
 from papercraft.papers.seq2seq.lstm import LSTM
 from papercraft.testbeds.translation import BOS_ID, EOS_ID, PAD_ID
 
-__all__ = ["Seq2SeqConfig", "Seq2Seq", "reverse_padded", "build_for_training", "GRAD_CLIP"]
+__all__ = ["Seq2SeqConfig", "Seq2Seq", "reverse_padded", "build_for_training", "schedule_for_training", "GRAD_CLIP",
+           "WARMUP_FRACTION"]
 
 GRAD_CLIP = 5.0
 """§3.4: "we enforced a hard constraint on the norm of the gradient [...] by scaling it when its norm
@@ -139,3 +140,17 @@ def build_for_training(config: Seq2SeqConfig, *, lr: float, seed: int) -> tuple[
     torch.manual_seed(seed)
     model = Seq2Seq(config)
     return model, torch.optim.Adam(model.parameters(), lr=lr)
+
+
+WARMUP_FRACTION = 0.05
+"""Share of a run's steps spent warming the learning rate up linearly (see :func:`schedule_for_training`)."""
+
+
+def schedule_for_training(optimizer: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """The learning-rate schedule our experiments train the model with: papercraft's warm-up + cosine
+    decay over the run's ``steps`` (:data:`WARMUP_FRACTION` of them warming up). Stands in for §3.4's
+    "after 5 epochs, we begun halving the learning rate every half epoch": a decay to the end of a
+    fixed budget of steps."""
+    from papercraft.training.schedules import warmup_cosine
+
+    return warmup_cosine(optimizer, steps, max(1, round(WARMUP_FRACTION * steps)))
