@@ -172,7 +172,8 @@ class PowerLaw:
 
 def power_law_fit(x: Sequence[float], y: Sequence[float]) -> PowerLaw:
     """Least-squares fit of ``log y = log a - alpha · log x`` (e.g. loss against parameters)."""
-    lx, ly = np.log(np.asarray(x, dtype=float)), np.log(np.asarray(y, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):  # non-positive values are refused just below
+        lx, ly = np.log(np.asarray(x, dtype=float)), np.log(np.asarray(y, dtype=float))
     if lx.shape != ly.shape or lx.size < 2 or not (np.isfinite(lx).all() and np.isfinite(ly).all()):
         raise ValueError("power_law_fit needs >= 2 positive (x, y) pairs")
     slope, intercept = np.polyfit(lx, ly, 1)
