@@ -14,7 +14,35 @@ from typing import Any
 import torch
 
 
-class TensorBatches:
+class EpochPosition:
+    """The resumable state of a loader whose epoch ``e`` is drawn from ``(seed, e)`` alone.
+
+    The position ``(epoch, batch)`` is then the loader's whole state. Subclasses set ``epoch``,
+    ``batch``, ``seed`` and ``batch_size`` and drop whatever they cached for the current epoch in
+    :meth:`_forget_epoch`.
+    """
+
+    epoch: int
+    batch: int
+    seed: int
+    batch_size: int
+
+    def _forget_epoch(self) -> None:
+        """Drop the cached order (and anything else) of the current epoch."""
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "batch": self.batch, "seed": self.seed, "batch_size": self.batch_size}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from a :meth:`state_dict` of a loader with the same batch size and seed."""
+        if state.get("batch_size") != self.batch_size or state.get("seed") != self.seed:
+            raise ValueError(f"loader state is for batch_size={state.get('batch_size')}, seed={state.get('seed')}; "
+                             f"this loader has batch_size={self.batch_size}, seed={self.seed}")
+        self.epoch, self.batch = int(state["epoch"]), int(state["batch"])
+        self._forget_epoch()
+
+
+class TensorBatches(EpochPosition):
     """Endless iterator of mini-batches ``tuple[Tensor, ...]`` over tensors sharing dimension 0.
 
     Args:
@@ -80,11 +108,5 @@ class TensorBatches:
             index = index[self.rank * per_rank:(self.rank + 1) * per_rank]
         return tuple(t[index] for t in self.tensors)
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"epoch": self.epoch, "batch": self.batch, "seed": self.seed, "batch_size": self.batch_size}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if state.get("batch_size") != self.batch_size or state.get("seed") != self.seed:
-            raise ValueError(f"loader state is for batch_size={state.get('batch_size')}, seed={state.get('seed')}; "
-                             f"this loader has batch_size={self.batch_size}, seed={self.seed}")
-        self.epoch, self.batch, self._order = int(state["epoch"]), int(state["batch"]), None
+    def _forget_epoch(self) -> None:
+        self._order = None

@@ -30,6 +30,7 @@ from torch import Tensor
 
 from papercraft.papers.bert.masking import mask_tokens
 from papercraft.papers.roberta.packing import pad_to, segment_pairs
+from papercraft.training.loader import EpochPosition
 
 __all__ = ["Masking", "StaticMasking", "DynamicMasking", "MaskedBatches", "SegmentPairBatches", "special_positions"]
 
@@ -102,7 +103,7 @@ class StaticMasking(Masking):
         return self._copies[epoch % self.copies]
 
 
-class MaskedBatches:
+class MaskedBatches(EpochPosition):
     """Endless batches ``(inputs [B, L], labels [B, L], attention_mask [B, L])`` over a :class:`Masking`.
 
     Each epoch feeds every sequence once (the last incomplete batch is dropped), in an order drawn
@@ -142,17 +143,11 @@ class MaskedBatches:
         self.batch += 1
         return inputs[index], labels[index], self.attention_mask[index]
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"epoch": self.epoch, "batch": self.batch, "seed": self.seed, "batch_size": self.batch_size}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if state.get("batch_size") != self.batch_size or state.get("seed") != self.seed:
-            raise ValueError(f"loader state is for batch_size={state.get('batch_size')}, seed={state.get('seed')}; "
-                             f"this loader has batch_size={self.batch_size}, seed={self.seed}")
-        self.epoch, self.batch, self._cache = int(state["epoch"]), int(state["batch"]), None
+    def _forget_epoch(self) -> None:
+        self._cache = None
 
 
-class SegmentPairBatches:
+class SegmentPairBatches(EpochPosition):
     """BERT's inputs for the NSP ablation: endless batches of SEGMENT-PAIR inputs with dynamic masks.
 
     Every epoch draws new pairs (:func:`~papercraft.papers.roberta.packing.segment_pairs`, random
@@ -204,11 +199,5 @@ class SegmentPairBatches:
         self.batch += 1
         return tuple(t[sl] for t in tensors)
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"epoch": self.epoch, "batch": self.batch, "seed": self.seed, "batch_size": self.batch_size}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if state.get("batch_size") != self.batch_size or state.get("seed") != self.seed:
-            raise ValueError(f"loader state is for batch_size={state.get('batch_size')}, seed={state.get('seed')}; "
-                             f"this loader has batch_size={self.batch_size}, seed={self.seed}")
-        self.epoch, self.batch, self._cache = int(state["epoch"]), int(state["batch"]), None
+    def _forget_epoch(self) -> None:
+        self._cache = None
