@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import torch
@@ -55,3 +56,22 @@ def read_state_dict(directory: str | Path, error: type[Exception], kind: str) ->
     except (SafetensorError, OSError, KeyError, json.JSONDecodeError, RuntimeError) as exc:
         raise error(f"{directory}: cannot read the weights ({type(exc).__name__}: {exc})") from None
     raise error(f"{directory}: no model.safetensors (or pytorch_model.bin): not a {kind} checkpoint")
+
+
+def check_mapped(target: Mapping[str, Tensor], mapped: Mapping[str, Tensor], error: type[Exception], *,
+                 unexpected: Collection[str] = (), optional: Collection[str] = ()) -> None:
+    """Refuse a mapped checkpoint that does not fit the model's ``state_dict()`` ``target``.
+
+    Raises ``error`` naming the checkpoint's ``unexpected`` keys (already found by the caller's
+    key mapping), then the target keys missing from ``mapped`` (except ``optional`` ones, e.g. a
+    tied weight the model derives itself), then every shape that differs.
+    """
+    if unexpected:
+        raise error(f"unexpected key(s) in the checkpoint: {', '.join(sorted(unexpected))}")
+    missing = sorted(k for k in target if k not in mapped and k not in optional)
+    if missing:
+        raise error(f"missing key(s) in the checkpoint: {', '.join(missing)}")
+    wrong = [f"{k}: checkpoint {list(v.shape)} vs model {list(target[k].shape)}"
+             for k, v in mapped.items() if tuple(v.shape) != tuple(target[k].shape)]
+    if wrong:
+        raise error("shape mismatch: " + "; ".join(wrong))

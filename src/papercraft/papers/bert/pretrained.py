@@ -153,15 +153,7 @@ def load_state_dict_hf(model: nn.Module, state_dict: Mapping[str, Tensor], *, as
             unexpected.append(key)
             continue
         mapped[new] = value
-    if unexpected:
-        raise BertCheckpointError(f"unexpected key(s) in the checkpoint: {', '.join(sorted(unexpected))}")
-    missing = sorted(k for k in target if k not in mapped and k not in own_tied)
-    if missing:
-        raise BertCheckpointError(f"missing key(s) in the checkpoint: {', '.join(missing)}")
-    wrong = [f"{k}: checkpoint {list(v.shape)} vs model {list(target[k].shape)}"
-             for k, v in mapped.items() if tuple(v.shape) != tuple(target[k].shape)]
-    if wrong:
-        raise BertCheckpointError("shape mismatch: " + "; ".join(wrong))
+    hf_checkpoint.check_mapped(target, mapped, BertCheckpointError, unexpected=unexpected, optional=own_tied)
     tied = "cls.predictions.decoder.weight"
     if tied in state_dict and own_tied:
         word = mapped["bert.embeddings.word_embeddings.weight"]

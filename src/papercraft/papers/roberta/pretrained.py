@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 import torch
 from torch import Tensor, nn
 
+from papercraft import hf_checkpoint
 from papercraft.papers.bert.pretrained import BertCheckpointError, read_hf_config, read_hf_state_dict
 from papercraft.papers.roberta.model import (
     RobertaConfig,
@@ -131,15 +132,7 @@ def load_state_dict_hf(model: nn.Module, state_dict: Mapping[str, Tensor]) -> No
             unexpected.append(key)
             continue
         mapped[new] = value
-    if unexpected:
-        raise RobertaCheckpointError(f"unexpected key(s) in the checkpoint: {', '.join(sorted(unexpected))}")
-    missing = sorted(k for k in target if k not in mapped and k not in tied_own)
-    if missing:
-        raise RobertaCheckpointError(f"missing key(s) in the checkpoint: {', '.join(missing)}")
-    wrong = [f"{k}: checkpoint {list(v.shape)} vs model {list(target[k].shape)}"
-             for k, v in mapped.items() if tuple(v.shape) != tuple(target[k].shape)]
-    if wrong:
-        raise RobertaCheckpointError("shape mismatch: " + "; ".join(wrong))
+    hf_checkpoint.check_mapped(target, mapped, RobertaCheckpointError, unexpected=unexpected, optional=tied_own)
     if tied_own:
         for stored, own in (("lm_head.decoder.weight", "roberta.embeddings.word_embeddings.weight"),
                             ("lm_head.decoder.bias", "lm_head.bias")):

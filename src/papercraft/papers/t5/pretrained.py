@@ -173,17 +173,9 @@ def load_hf_state_dict(model: T5ForConditionalGeneration, state_dict: Mapping[st
             unexpected.append(key)
             continue
         mapped[new] = value
-    if unexpected:
-        raise T5CheckpointError(f"unexpected key(s) in the checkpoint: {', '.join(sorted(unexpected))}")
     if "shared.weight" not in mapped and copies.get("encoder.embed_tokens.weight") is not None:
         mapped["shared.weight"] = copies.pop("encoder.embed_tokens.weight")  # a file that kept only a copy
-    missing = sorted(k for k in target if k not in mapped)
-    if missing:
-        raise T5CheckpointError(f"missing key(s) in the checkpoint: {', '.join(missing)}")
-    wrong = [f"{k}: checkpoint {list(v.shape)} vs model {list(target[k].shape)}"
-             for k, v in mapped.items() if tuple(v.shape) != tuple(target[k].shape)]
-    if wrong:
-        raise T5CheckpointError("shape mismatch: " + "; ".join(wrong))
+    hf_checkpoint.check_mapped(target, mapped, T5CheckpointError, unexpected=unexpected)
     shared = mapped["shared.weight"]
     for key, value in copies.items():
         if value.shape != shared.shape or not torch.equal(value.to(shared.dtype), shared):
