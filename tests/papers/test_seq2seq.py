@@ -42,10 +42,11 @@ def _copy_to_nn_lstm(ours: LSTM) -> nn.LSTM:
     return ref
 
 
+@pytest.mark.parametrize("fused", [False, True], ids=["readable", "fused"])
 @pytest.mark.parametrize("layers,with_state", [(1, False), (3, True)])
-def test_lstm_matches_nn_lstm(layers, with_state):
+def test_lstm_matches_nn_lstm(layers, with_state, fused):
     torch.manual_seed(0)
-    ours = LSTM(5, 7, layers).double()
+    ours = LSTM(5, 7, layers, fused=fused).double()
     ref = _copy_to_nn_lstm(ours)
     x = torch.randn(3, 6, 5, dtype=torch.float64, requires_grad=True)
     state = None
@@ -96,6 +97,77 @@ def test_lstm_mask_carries_state_through_padding():
         for i in range(2):
             torch.testing.assert_close(h[:, i], alone[i][0][:, 0], **TOL)
             torch.testing.assert_close(c[:, i], alone[i][1][:, 0], **TOL)
+
+
+def _run_both(lstm: LSTM, x, state, mask, seed: int = 0):
+    """Outputs, final state and the gradients of a loss that weighs every output position (padding
+    included) w.r.t. input, initial state and weights, from the readable and from the fused path."""
+    results = []
+    for fused in (False, True):
+        lstm.fused = fused
+        torch.manual_seed(seed)  # the same dropout draws for both paths
+        out, (h, c) = lstm(x, state, mask)
+        weight = torch.arange(1, out.shape[1] + 1, dtype=out.dtype)[None, :, None]
+        loss = (out * weight).sum() + 2 * h.sum() + c.pow(2).sum()
+        leaves = [x] + ([] if state is None else list(state)) + list(lstm.parameters())
+        results.append((out, h, c, *torch.autograd.grad(loss, leaves)))
+    lstm.fused = True
+    return results
+
+
+@pytest.mark.parametrize("with_state", [False, True])
+@pytest.mark.parametrize("padding", ["none", "right", "left", "empty row"])
+def test_fused_lstm_equals_readable(padding, with_state):
+    """The fast path (torch's fused kernel, right padding packed away) computes the readable path's
+    function: outputs at every position, final states, and all gradients; other masks fall back."""
+    torch.manual_seed(0)
+    lstm = LSTM(5, 7, 3).double()
+    x = torch.randn(4, 6, 5, dtype=torch.float64, requires_grad=True)
+    lengths = torch.tensor([6, 3, 1, 5])
+    mask = {"none": None,
+            "right": torch.arange(6)[None, :] < lengths[:, None],
+            "left": torch.arange(6)[None, :] >= 6 - lengths[:, None],
+            "empty row": torch.arange(6)[None, :] < torch.tensor([6, 3, 0, 5])[:, None]}[padding]
+    state = None
+    if with_state:
+        state = tuple(torch.randn(3, 4, 7, dtype=torch.float64, requires_grad=True) for _ in range(2))
+    readable, fused = _run_both(lstm, x, state, mask)
+    for a, b in zip(readable, fused):
+        torch.testing.assert_close(a, b, **TOL)
+
+
+def test_fused_lstm_equals_readable_with_dropout_in_training():
+    torch.manual_seed(0)
+    lstm = LSTM(5, 7, 2, dropout=0.5).double().train()
+    x = torch.randn(3, 4, 5, dtype=torch.float64, requires_grad=True)
+    mask = torch.arange(4)[None, :] < torch.tensor([4, 2, 3])[:, None]
+    readable, fused = _run_both(lstm, x, None, mask, seed=3)
+    for a, b in zip(readable, fused):
+        torch.testing.assert_close(a, b, **TOL)
+    again = _run_both(lstm, x, None, mask, seed=4)[1]
+    assert not torch.allclose(fused[0], again[0])  # dropout is really on
+
+
+def test_step_flops_counts_the_readable_path_of_a_fused_lstm():
+    """The fused kernel is invisible to FlopCounterMode; step_flops switches the model to its
+    readable path, so the count is the same either way (and not 0), and the switch is undone."""
+    from papercraft.training.flops import step_flops
+
+    model = Seq2Seq(Seq2SeqConfig(src_vocab=20, tgt_vocab=15, d_embed=8, hidden=12, layers=2, dropout=0.0))
+    batch = (torch.tensor([[5, 6, 7, 0], [8, 9, 10, 11]]), torch.tensor([[2, 5, 6], [2, 7, 8]]))
+
+    def loss_fn(m, b):
+        return m(b[0], b[1]).sum(), {}
+
+    counted = step_flops(model, loss_fn, batch)
+    assert model.encoder.fused and model.decoder.fused
+    model.encoder.fused = model.decoder.fused = False
+    assert step_flops(model, loss_fn, batch) == counted
+    # The LSTMs' forward matrix products alone (batch 2, 2 layers, input ≥ 8 + recurrent 12 → 4 × 12
+    # gates, 4 encoder + 3 decoder steps) are ~8× all the output layer's forward and backward ones,
+    # so a count that missed the LSTM (the fused kernel's 0) would fail this bound.
+    lstm_forward = 2 * 2 * (8 + 12) * (4 * 12) * 2 * (4 + 3)
+    assert counted > lstm_forward
 
 
 def test_lstm_bad_shapes():

@@ -13,12 +13,22 @@ For input ``x_t``, previous hidden state ``h_{t-1}`` and cell ``c_{t-1}``::
 The four gates' weights are stacked in the order (i, f, g, o) and named ``weight_ih``, ``weight_hh``,
 ``bias_ih``, ``bias_hh`` exactly like ``torch.nn.LSTM``'s, so weights copy across one to one (the
 oracle test does that).
+
+Two paths compute the same function. :meth:`LSTM.forward_readable` is the loop over time steps
+above, the one to read next to the paper. :meth:`LSTM.forward_fused` hands each layer's weights to
+torch's fused LSTM kernel (the one behind ``nn.LSTM``; catalog.md allows a torch built-in as a fast
+path beside the readable one), about twice as fast on a CPU, which is what lets the experiments
+train the LSTMs for many epochs. The tests check that both give the same outputs, states and
+gradients, padding included. ``LSTM.fused`` picks the path (default ``True``); FLOP counting
+(:func:`papercraft.training.flops.step_flops`) switches it off, because the fused kernel is opaque
+to torch's FLOP counter.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 __all__ = ["LSTMCell", "LSTM"]
 
@@ -78,15 +88,20 @@ class LSTM(nn.Module):
 
     ``forward(x [B, T, I], state=None, mask=None) -> (outputs [B, T, H], (h, c) [L, B, H] each)``.
     ``mask`` ``[B, T]`` bool marks real tokens (True) vs padding: at a padded position the state is
-    carried through unchanged, so the final state of every row is its state after its last real
-    token, whichever side the padding is on.
+    carried through unchanged (and output), so the final state of every row is its state after its
+    last real token, whichever side the padding is on.
+
+    ``fused`` (default ``True``) runs :meth:`forward_fused` where it applies (no mask, or padding on
+    the right of rows with at least one real token), else :meth:`forward_readable`.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, *, dropout: float = 0.0) -> None:
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, *, dropout: float = 0.0,
+                 fused: bool = True) -> None:
         super().__init__()
         if num_layers < 1:
             raise ValueError(f"num_layers must be >= 1, got {num_layers}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.fused = fused
         self.dropout = nn.Dropout(dropout)
         self.cells = nn.ModuleList(
             LSTMCell(input_size if layer == 0 else hidden_size, hidden_size) for layer in range(num_layers)
@@ -110,14 +125,28 @@ class LSTM(nn.Module):
             raise ValueError(f"mask must be a bool [B, T] = [{batch}, {length}] tensor (True = real token), "
                              f"got {mask.dtype} {list(mask.shape)}")
 
+        if not self.fused:
+            return self.forward_readable(x, state, mask)
+        lengths = None
+        if mask is not None and not bool(mask.all()):
+            lengths = mask.sum(1)
+            right_padded = bool((mask == (torch.arange(length, device=mask.device) < lengths[:, None])).all())
+            if not right_padded or not bool((lengths > 0).all()):
+                return self.forward_readable(x, state, mask)  # the fused kernel only packs right padding
+        return self.forward_fused(x, state, lengths)
+
+    def forward_readable(self, x: Tensor, state: State, mask: Tensor | None = None) -> tuple[Tensor, State]:
+        """The gate equations, one time step at a time (arguments checked by :meth:`forward`)."""
+        h0, c0 = state
+        length = x.shape[1]
         final_h, final_c = [], []
         layer_input = x
         for layer, cell in enumerate(self.cells):
-            projected = cell.input_projection(layer_input)  # [B, T, 4H]: the non-recurrent half, at once
+            projected = cell.input_projection(layer_input).unbind(1)  # T × [B, 4H]: the non-recurrent half, at once
             h, c = h0[layer], c0[layer]
             outputs = []
             for t in range(length):
-                new_h, new_c = cell.step(projected[:, t], (h, c))
+                new_h, new_c = cell.step(projected[t], (h, c))
                 if mask is not None:
                     keep = mask[:, t, None]
                     new_h, new_c = torch.where(keep, new_h, h), torch.where(keep, new_c, c)
@@ -126,6 +155,39 @@ class LSTM(nn.Module):
             final_h.append(h)
             final_c.append(c)
             layer_input = torch.stack(outputs, dim=1)
+            if layer < self.num_layers - 1:
+                layer_input = self.dropout(layer_input)
+        return layer_input, (torch.stack(final_h), torch.stack(final_c))
+
+    def forward_fused(self, x: Tensor, state: State, lengths: Tensor | None = None) -> tuple[Tensor, State]:
+        """The same function through torch's fused LSTM kernel, one layer at a time so that the
+        dropout between layers is this module's own (the same random draws as the readable path).
+
+        ``lengths [B]`` (each ≥ 1): rows are right-padded to ``T``; the padded tail is packed away,
+        and its outputs are set to the row's final hidden state, as the readable path carries it.
+        """
+        h0, c0 = state
+        final_h, final_c = [], []
+        layer_input = x
+        for layer, cell in enumerate(self.cells):
+            weights = [cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
+            hx = (h0[layer : layer + 1], c0[layer : layer + 1])
+            if lengths is None:
+                out, h, c = torch._VF.lstm(layer_input, hx, weights, True, 1, 0.0, self.training, False, True)
+            else:
+                packed = pack_padded_sequence(layer_input, lengths.cpu(), batch_first=True, enforce_sorted=False)
+                order = packed.sorted_indices
+                data, h, c = torch._VF.lstm(packed.data, packed.batch_sizes,
+                                            (hx[0].index_select(1, order), hx[1].index_select(1, order)),
+                                            weights, True, 1, 0.0, self.training, False)
+                h, c = h.index_select(1, packed.unsorted_indices), c.index_select(1, packed.unsorted_indices)
+                out, _ = pad_packed_sequence(packed._replace(data=data), batch_first=True,
+                                             total_length=layer_input.shape[1])
+                real = torch.arange(out.shape[1], device=out.device)[None, :, None] < lengths.to(out.device)[:, None, None]
+                out = torch.where(real, out, h[0][:, None, :])  # padding carries the final state
+            final_h.append(h[0])
+            final_c.append(c[0])
+            layer_input = out
             if layer < self.num_layers - 1:
                 layer_input = self.dropout(layer_input)
         return layer_input, (torch.stack(final_h), torch.stack(final_c))
