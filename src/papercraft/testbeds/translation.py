@@ -354,6 +354,39 @@ def paired_bleu_bootstrap_seeds(hyps_a: Sequence[Sequence[Sequence[str]]], hyps_
                             samples=samples, seed=seed)
 
 
+def source_blind(hypotheses: Sequence[Sequence[str]], *, seed: int = 0) -> list[Sequence[str]]:
+    """The same hypotheses paired with the wrong sentences: position ``i`` gets the hypothesis of
+    sentence ``perm[i]``, ``perm`` one random cycle through all sentences (none keeps its own).
+
+    Scored against the references, this is the BLEU a system earns without using its source: its
+    common words and phrases, and (the corpus length being unchanged) the same brevity penalty.
+    A system whose real BLEU does not clear it is not translating, and its BLEU cannot rank it
+    (:func:`translates`).
+    """
+    n = len(hypotheses)
+    if n < 2:
+        raise ValueError(f"need at least 2 hypotheses to pair them with other sentences, got {n}")
+    cycle = np.random.default_rng(seed).permutation(n)
+    perm = np.empty(n, dtype=np.int64)
+    perm[cycle] = np.roll(cycle, -1)  # cycle[j] takes the hypothesis of cycle[j + 1]
+    return [hypotheses[int(k)] for k in perm]
+
+
+def translates(hyps: Sequence[Sequence[Sequence[str]]], references: Sequence[Sequence[str]], *,
+               samples: int = 1000, seed: int = 0) -> tuple[bool | None, dict[str, Any]]:
+    """Does an arm translate? Its BLEU minus its :func:`source_blind` BLEU, per training seed
+    (``hyps[s]``), decided by :func:`decide_both` (t interval over seeds and paired bootstrap over
+    test sentences both above 0). Returns ``(passed, numbers)``: passed is True, False (both
+    intervals below 0) or None, numbers the per-seed margins and both intervals."""
+    blind = [source_blind(h, seed=seed) for h in hyps]
+    per_seed = [bleu(h, references) - bleu(b, references) for h, b in zip(hyps, blind)]
+    sentences = paired_bleu_bootstrap_seeds(blind, hyps, references, samples=samples, seed=seed)
+    passed, over_seeds = decide_both(per_seed, sentences)
+    return passed, {"bleu_source_blind_per_seed": [round(bleu(b, references), 2) for b in blind],
+                    "margin_per_seed": [round(v, 2) for v in per_seed], "seeds_95": over_seeds.as_dict(2),
+                    "sentences_95": sentences.as_dict(2)}
+
+
 def _log_ppl(nll: np.ndarray, count: np.ndarray, idx: np.ndarray) -> float:
     return float(nll[idx].sum() / max(count[idx].sum(), 1.0))
 

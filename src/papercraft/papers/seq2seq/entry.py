@@ -21,12 +21,25 @@ ENTRY = Entry(
         "German→English test bed: tokenization, a joint byte-level BPE vocabulary (bpe entry) or word vocabularies, fixed split, sacrebleu BLEU with paired bootstrap over test sentences, perplexity by source-length bucket",
     ),
     deviations=(
-        "Adam with warm-up and cosine decay instead of SGD lr 0.7 with halving; 2 layers of 128 cells with 64-dim embeddings instead of 4 of 1000; dropout 0.2",
+        "Adam with warm-up and cosine decay instead of SGD lr 0.7 with halving; 2 layers of 256 cells with 128-dim embeddings instead of 4 of 1000; dropout 0.3",
         "~14.9k short dictionary example sentence pairs (trans-de-en, at most 12 words a side) instead of WMT'14 English→French; one joint byte-level BPE vocabulary of 1,000 tokens (bpe entry) instead of word vocabularies of 160k/80k",
-        "both arms train for the same number of optimizer steps (1,280 at batch 64, about 5.5 epochs, in the full preset) with 3 training seeds, instead of the paper's 7.5 epochs with one model per setting; the full preset therefore takes about 30 minutes, over the 20-minute norm (the issue allows up to 40 with the reason): in a one-seed pilot the LSTM's validation loss was still falling steeply at 2.3 epochs (4.97 -> 4.70 -> 4.49 nats per token at 0.75/1.5/2.3 epochs), and BLEU must be well off its floor for the comparison to mean anything",
+        "both arms train for the same number of optimizer steps (1,500 at batch 64, about 6.5 epochs, in the full preset) with 3 training seeds, instead of the paper's 7.5 epochs with one model per setting; the full preset therefore takes about 35 minutes on 2 threads, over the 20-minute norm (the issue allows up to 40 with the reason): a 128-cell LSTM levels off at a validation NLL of 3.71 nats per token (pilot, 13.8 epochs), the 256-cell one reaches 3.39 at 6.9 epochs and is not yet overfitting, and a BLEU comparison needs models that translate",
+        "the BLEU criteria are decided only if both arms translate, i.e. beat their own source-blind BLEU (their translations scored against other sentences' references) by intervals over seeds and sentences, instead of reading BLEU at any level",
     ),
     tools=("bpe",),
     history=(
+        "Redesigned a second time (issue 12) because the second design's BLEU floor could not be met: its full run "
+        "(criteria 5b917e0, result e85098f) passed the perplexity criterion (reversal lowers test log-perplexity by "
+        "0.017 [0.013, 0.022] per token) but left both BLEU criteria undecided under a fixed floor of 3 BLEU "
+        "(normal 1.14, reversed 1.58 with 2 layers of 128 cells at 1,280 steps). A one-seed pilot of the reversed "
+        "arm then trained 2 layers of 256 cells for 2,400 steps (10.3 epochs) to a test perplexity of 28.4 (NLL "
+        "3.35, the Transformer entry's level) and still scored only 2.32 beam BLEU (greedy 1.54): without "
+        "attention this LSTM does not reach 3 BLEU on these sentences in a CPU budget, so the floor made the BLEU "
+        "claims undecidable by construction. The floor, an absolute number chosen without a pilot, is replaced by "
+        "a test of what it stood for, that BLEU ranks translations rather than frequent words: each arm's BLEU "
+        "must clear its source-blind BLEU by intervals over seeds and test sentences. The LSTM grows to 256 cells "
+        "(dropout 0.3) and trains 1,500 steps on 2 threads, made affordable by a fused LSTM path tested equal to "
+        "the readable one. Criteria fixed in experiment.py before the run.",
         "Redesigned (issue 12) because the first design could not show the claim either way: both arms sat at the "
         "BLEU floor. Its full run (commit f474110, results/seq2seq/full/result.json; the later commit dad7dfc "
         "only dropped an override run) trained each arm for a wall-clock budget of 420 s on a loaded machine, "
@@ -74,19 +87,19 @@ ENTRY = Entry(
                         "max_words": 12,
                         "bpe_vocab": 1000,
                         "seeds": 3,
-                        "steps": 1280,
+                        "steps": 1500,
                         "batch_size": 64,
-                        "d_embed": 64,
-                        "hidden": 128,
+                        "d_embed": 128,
+                        "hidden": 256,
                         "layers": 2,
-                        "dropout": 0.2,
+                        "dropout": 0.3,
                         "lr": 0.002,
-                        "eval_every": 80,
+                        "eval_every": 100,
                         "beam": 4,
                     },
-                    budget_s=2100,
-                    description="3 seeds × normal and reversed source, 1,280 steps each (about 5.5 epochs of ~14.9k pairs of at most 12 words), BPE vocabulary of 1,000",
-                    threads=1,
+                    budget_s=2400,
+                    description="3 seeds × normal and reversed source, 1,500 steps each (about 6.5 epochs of ~14.9k pairs of at most 12 words), 2 layers of 256 cells, BPE vocabulary of 1,000",
+                    threads=2,
                 ),
             },
         ),

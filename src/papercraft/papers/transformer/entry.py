@@ -18,12 +18,24 @@ ENTRY = Entry(
     ),
     deviations=(
         "one joint byte-level BPE vocabulary of 1,000 tokens (from the bpe entry) on ~14.9k short dictionary sentence pairs (trans-de-en, at most 12 words a side) instead of a shared 37k BPE vocabulary on WMT'14",
-        "a small model (2+2 layers, d_model 96, d_ff 192 = 2×d_model instead of 4×, sized so that its counted FLOPs per step stay below the LSTM baseline's) trained on CPU for 1,280 steps (about 5.5 epochs; about 30 minutes for the full preset, over the 20-minute norm, because the LSTM baseline was still far from converged at 2.3 epochs in a pilot) with 3 seeds instead of WMT'14 on 8 GPUs for 12 hours",
+        "a small model (2+2 layers, d_model 128, d_ff 256 = 2×d_model instead of 4×, about 0.4 of the LSTM baseline's counted FLOPs per step) trained on CPU for 1,500 steps (about 6.5 epochs; about 30 minutes for the full preset on 2 threads, over the 20-minute norm, because the 256-cell LSTM baseline needs that many steps to translate at all: see the seq2seq entry's history) with 3 seeds instead of WMT'14 on 8 GPUs for 12 hours",
+        "the BLEU criteria are decided only if both models translate, i.e. beat their own source-blind BLEU (their translations scored against other sentences' references) by intervals over seeds and sentences",
         "LayerNorm from papercraft's normalization entry (fused kernel path in the experiment for speed)",
         "the Transformer and the seq2seq baseline train for the same number of optimizer steps on the same batches, with their counted training FLOPs reported beside BLEU and required to be no larger for the Transformer, instead of the paper's BLEU against training cost in FLOPs of separately tuned models (Table 2); the baseline is this catalogue's LSTM seq2seq (no attention), trained with its own entry's recipe, not the paper's attention-based recurrent and convolutional baselines",
     ),
     tools=("bpe",),
     history=(
+        "Redesigned a second time (issue 12) because the second design's BLEU floor could not be met by its "
+        "baseline: its full run (criteria 5b917e0, result db07b63) measured beam BLEU 3.13 (Transformer, d_model 96) "
+        "vs 1.58 (seq2seq, 128 cells) at 1,280 equal steps, gain +1.55 with t [1.32, 1.78] and bootstrap [1.06, "
+        "2.03], at 0.853 of the baseline's counted FLOPs, but the criterion stayed undecided because the LSTM was "
+        "under a fixed floor of 3 BLEU. A seq2seq pilot showed that this no-attention LSTM does not reach 3 BLEU on "
+        "these sentences even at the Transformer's perplexity (2.32 at test perplexity 28.4, 256 cells, 10.3 "
+        "epochs), so the floor made the criterion undecidable by construction. The floor is replaced by the test "
+        "it stood for: each model's BLEU must clear its source-blind BLEU by intervals over seeds and test "
+        "sentences. The baseline follows the seq2seq entry's new recipe (256 cells, dropout 0.3, fused LSTM path) "
+        "and the Transformer grows to d_model 128 (still under the baseline's FLOPs per step); both train 1,500 "
+        "steps on 2 threads. Criteria fixed in experiment.py before the run.",
         "Redesigned (issue 12) because the first design's verdict mostly measured speed: both models trained for "
         "the same wall-clock time (420 s), so the Transformer got more steps than the Python-loop LSTM. Its last "
         "full run (commit f7b90f5, results/transformer/full-2/result.json) reached 1,460 seq2seq vs 2,125 "
@@ -82,28 +94,28 @@ ENTRY = Entry(
                         "max_words": 12,
                         "bpe_vocab": 1000,
                         "seeds": 3,
-                        "steps": 1280,
+                        "steps": 1500,
                         "batch_size": 64,
-                        "d_model": 96,
+                        "d_model": 128,
                         "n_heads": 4,
-                        "d_ff": 192,
+                        "d_ff": 256,
                         "layers": 2,
                         "dropout": 0.1,
                         "label_smoothing": 0.1,
                         "warmup": 100,
                         "noam_factor": 0.35,
-                        "lstm_d_embed": 64,
-                        "lstm_hidden": 128,
+                        "lstm_d_embed": 128,
+                        "lstm_hidden": 256,
                         "lstm_layers": 2,
-                        "lstm_dropout": 0.2,
+                        "lstm_dropout": 0.3,
                         "lstm_lr": 0.002,
-                        "eval_every": 80,
+                        "eval_every": 100,
                         "beam": 4,
                         "alpha": 0.6,
                     },
-                    budget_s=2100,
-                    description="3 seeds × Transformer and seq2seq (the seq2seq entry's reversed arm), 1,280 steps each (about 5.5 epochs), BPE vocabulary of 1,000",
-                    threads=1,
+                    budget_s=2400,
+                    description="3 seeds × Transformer (d_model 128) and seq2seq (the seq2seq entry's reversed arm, 256 cells), 1,500 steps each (about 6.5 epochs), BPE vocabulary of 1,000",
+                    threads=2,
                 ),
             },
         ),
