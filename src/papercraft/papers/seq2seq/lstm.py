@@ -17,9 +17,11 @@ oracle test does that).
 Two paths compute the same function. :meth:`LSTM.forward_readable` is the loop over time steps
 above, the one to read next to the paper. :meth:`LSTM.forward_fused` hands each layer's weights to
 torch's fused LSTM kernel (the one behind ``nn.LSTM``; catalog.md allows a torch built-in as a fast
-path beside the readable one), about twice as fast on a CPU, which is what lets the experiments
-train the LSTMs for many epochs. The tests check that both give the same outputs, states and
-gradients, padding included. ``LSTM.fused`` picks the path (default ``True``); FLOP counting
+path beside the readable one). Measured on a CPU (``benchmarks/bench_lstm.py``): on unpadded
+sequences (the decoder's) it is faster than the readable loop; on right-padded batches (the
+encoder's) it runs torch's packed-sequence kernel, which is no faster than the readable loop, so on
+the translation experiments' real batches a whole training step gains only about 5-10%. The tests
+check that both give the same outputs, states and gradients, padding included. ``LSTM.fused`` picks the path (default ``True``); FLOP counting
 (:func:`papercraft.training.flops.step_flops`) switches it off, because the fused kernel is opaque
 to torch's FLOP counter.
 """
