@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -32,6 +30,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence  # noqa: E402
 
+from _timing import interleaved_medians  # noqa: E402
 from papercraft.papers.seq2seq.lstm import LSTM  # noqa: E402
 
 SHAPES = [(64, 20, 64, 128), (64, 20, 128, 256), (64, 40, 128, 256)]  # (batch, length, input, hidden)
@@ -79,15 +78,7 @@ def main() -> None:
                 (out.sum() + h.sum() + c.sum()).backward()
 
             fns = {"readable": ours_call(False), "fused": ours_call(True), "nn": ref_call}
-            times: dict[str, list[float]] = {k: [] for k in fns}
-            for f in fns.values():
-                f()
-            for _ in range(args.reps):
-                for k, f in fns.items():
-                    t = time.perf_counter()
-                    f()
-                    times[k].append(time.perf_counter() - t)
-            m = {k: 1e3 * statistics.median(v) for k, v in times.items()}
+            m = {k: 1e3 * v for k, v in interleaved_medians(fns, args.reps).items()}
             shape = f"{batch} x {length} x {inp} -> {hidden}"
             print(f"{shape:>20} {'right' if padded else 'none':>8} | {m['readable']:>11.1f} {m['fused']:>9.1f} "
                   f"{m['nn']:>10.1f} | {m['readable'] / m['nn']:>10.2f}x {m['fused'] / m['nn']:>8.2f}x "

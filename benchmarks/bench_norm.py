@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -26,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from _timing import interleaved_medians  # noqa: E402
 from papercraft.papers.normalization import LayerNorm, RMSNorm  # noqa: E402
 
 SHAPES = [(2048, 256), (2048, 768), (8192, 1024)]  # (tokens, width): GPT-2 benchmark width, GPT-2 small, larger
@@ -57,15 +56,7 @@ def main() -> None:
             "torch_ln": fwd_bwd(lambda t: F.layer_norm(t, (d,), w, b, 1e-5), x, upstream),
             "torch_rms": fwd_bwd(lambda t: F.rms_norm(t, (d,), w, 1e-5), x, upstream),
         }
-        times: dict[str, list[float]] = {k: [] for k in fns}
-        for f in fns.values():
-            f()
-        for _ in range(args.reps):
-            for k, f in fns.items():
-                t = time.perf_counter()
-                f()
-                times[k].append(time.perf_counter() - t)
-        m = {k: 1e6 * statistics.median(v) for k, v in times.items()}
+        m = {k: 1e6 * v for k, v in interleaved_medians(fns, args.reps).items()}
         print(f"{f'{n} x {d}':>15} | {m['ours_ln']:>10.0f} {m['ours_rms']:>11.0f} {m['ours_rms'] / m['ours_ln']:>6.2f}x | "
               f"{m['torch_ln']:>11.0f} {m['torch_rms']:>12.0f} {m['torch_rms'] / m['torch_ln']:>6.2f}x", flush=True)
 

@@ -387,6 +387,18 @@ def translates(hyps: Sequence[Sequence[Sequence[str]]], references: Sequence[Seq
                     "sentences_95": sentences.as_dict(2)}
 
 
+def translates_criterion(name: str, subject: str, passed: bool | None, measured: Mapping[str, Any], *,
+                         part: str) -> Any:
+    """The secondary criterion that reports :func:`translates` for one arm (``subject`` names it in
+    the statement), the gate of an experiment's BLEU criteria."""
+    from papercraft.results import Criterion
+
+    return Criterion(name, "beam BLEU minus source-blind BLEU (the same translations scored against other sentences' "
+                     f"references), {subject}: the t interval over seeds and the paired bootstrap over test sentences "
+                     "both above 0 (the gate of the BLEU criteria)", dict(measured), "both intervals above 0", passed,
+                     part=part, primary=False)
+
+
 def _log_ppl(nll: np.ndarray, count: np.ndarray, idx: np.ndarray) -> float:
     return float(nll[idx].sum() / max(count[idx].sum(), 1.0))
 

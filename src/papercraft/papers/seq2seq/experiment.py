@@ -58,6 +58,7 @@ from papercraft.testbeds.translation import (
     train_translation,
     translate_split,
     translates,
+    translates_criterion,
 )
 
 GATE = "decided only if both arms translate: BLEU above source-blind BLEU, both intervals above 0"
@@ -223,12 +224,8 @@ def run(ctx) -> Outcome:
                    f"BLEU(beam {p['beam']}) - BLEU(greedy), reversed model: both intervals above 0 ({GATE})",
                    beam_seed, beam_gain, part="b", gate=both_translate),
     ]
-    for arm, (passed, measured) in translating.items():
-        criteria.append(Criterion(
-            f"{arm}-source model translates",
-            f"beam BLEU minus source-blind BLEU (the same translations scored against other sentences' references), "
-            f"{arm} source: the t interval over seeds and the paired bootstrap over test sentences both above 0 "
-            "(the gate of the BLEU criteria)", measured, "both intervals above 0", passed, part="a", primary=False))
+    criteria += [translates_criterion(f"{arm}-source model translates", f"{arm} source", passed, measured, part="a")
+                 for arm, (passed, measured) in translating.items()]
     if growth is not None:
         criteria.append(_criterion(
             "reversal's gain grows with source length",

@@ -68,6 +68,7 @@ from papercraft.testbeds.translation import (
     train_translation,
     translate_split,
     translates,
+    translates_criterion,
 )
 
 GATE = "decided only if both models translate: BLEU above source-blind BLEU, both intervals above 0"
@@ -226,12 +227,8 @@ def run(ctx) -> Outcome:
                      f"BLEU(beam {p['beam']}, α={p['alpha']}) - BLEU(greedy) for the Transformer: both intervals "
                      "above 0", tf_beam_seed, tf_beam_gain, part="b", primary=False, gate=both_translate),
     ]
-    for name, (passed, measured) in translating.items():
-        criteria.append(Criterion(
-            f"{name} translates",
-            f"beam BLEU minus source-blind BLEU (the same translations scored against other sentences' references), "
-            f"{name}: the t interval over seeds and the paired bootstrap over test sentences both above 0 (the gate "
-            "of the BLEU criteria)", measured, "both intervals above 0", passed, part="a", primary=False))
+    criteria += [translates_criterion(f"{name} translates", name, passed, measured, part="a")
+                 for name, (passed, measured) in translating.items()]
     table = Table(f"Test set (German→English), equal training steps, mean of {len(seeds)} seeds",
                   ["model", "parameters", "steps", "training FLOPs", "perplexity", "BLEU greedy",
                    f"BLEU beam {p['beam']}", "BLEU beam per seed"],
