@@ -71,6 +71,16 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+def _until_eos(ids: Iterable[int]) -> list[int]:
+    """The ids (as ints) before the first ``<eos>``: what a decoder's output means."""
+    out = []
+    for i in ids:
+        if int(i) == EOS_ID:
+            break
+        out.append(int(i))
+    return out
+
+
 class Vocab:
     """Word ↔ id. Ids 0-3 are ``<pad>``, ``<unk>``, ``<bos>``, ``<eos>``."""
 
@@ -93,14 +103,7 @@ class Vocab:
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         """Tokens up to (not including) the first ``<eos>``; ``<pad>``/``<bos>`` are dropped."""
-        out = []
-        for i in ids:
-            i = int(i)
-            if i == EOS_ID:
-                break
-            if i not in (PAD_ID, BOS_ID):
-                out.append(self.itos[i])
-        return out
+        return [self.itos[i] for i in _until_eos(ids) if i not in (PAD_ID, BOS_ID)]
 
 
 class SubwordVocab:
@@ -126,14 +129,7 @@ class SubwordVocab:
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         """Word tokens of the ids up to (not including) the first ``<eos>``; specials are dropped."""
-        out = []
-        for i in ids:
-            i = int(i)
-            if i == EOS_ID:
-                break
-            if i >= self.OFFSET:
-                out.append(i - self.OFFSET)
-        return self.tokenizer.decode(out).split()
+        return self.tokenizer.decode([i - self.OFFSET for i in _until_eos(ids) if i >= self.OFFSET]).split()
 
 
 @dataclass

@@ -281,26 +281,20 @@ def run(ctx: RunContext) -> Outcome:
         pc_hit = first_crossing(base["evals"], target)
         ctx.log(f"seed {seed}: piecewise-constant settles at {settled:.4f}; target {target:.4f}, first reached at "
                 f"step {pc_hit} of {pc_steps}")
-        rungs = []
-        for budget in rung_budgets:
-            r = train_run(ctx, f"one-cycle/seed{seed}/budget{budget}", data, "one-cycle", max_lr, budget, seed,
-                          epoch_steps)
-            rungs.append({**r, "budget": budget})
-            ctx.log(f"seed {seed}: one-cycle {budget} steps: final acc {r['final_acc']:.4f}, first reaches the "
-                    f"target at {first_crossing(r['evals'], target)}")
-        controls = []
-        for budget in control_budgets:
-            c = train_run(ctx, f"piecewise-constant-short/seed{seed}/budget{budget}", data, "piecewise-constant",
-                          float(p["pc_lr"]), budget, seed, epoch_steps)
-            controls.append({**c, "budget": budget})
-            ctx.log(f"seed {seed}: piecewise-constant {budget} steps: final acc {c['final_acc']:.4f}")
-        low_rungs = []
-        for budget in low_budgets:
-            r = train_run(ctx, f"one-cycle-low/seed{seed}/budget{budget}", data, "one-cycle", low_lr, budget, seed,
-                          epoch_steps)
-            low_rungs.append({**r, "budget": budget})
-            ctx.log(f"seed {seed}: one-cycle (max lr {low_lr:.3g}) {budget} steps: final acc {r['final_acc']:.4f}, "
-                    f"first reaches the target at {first_crossing(r['evals'], target)}")
+        def ladder(arm: str, schedule: str, lr: float, budgets: list[int], seed: int = seed,
+                   target: float = target) -> list[dict[str, Any]]:
+            """One run of ``schedule`` at max lr ``lr`` per budget (sub-runs ``arm/seed/budget``)."""
+            runs = []
+            for budget in budgets:
+                r = train_run(ctx, f"{arm}/seed{seed}/budget{budget}", data, schedule, lr, budget, seed, epoch_steps)
+                runs.append({**r, "budget": budget})
+                ctx.log(f"seed {seed}: {arm} (lr {lr:.3g}) {budget} steps: final acc {r['final_acc']:.4f}, first "
+                        f"reaches the target at {first_crossing(r['evals'], target)}")
+            return runs
+
+        rungs = ladder("one-cycle", "one-cycle", max_lr, rung_budgets)
+        controls = ladder("piecewise-constant-short", "piecewise-constant", float(p["pc_lr"]), control_budgets)
+        low_rungs = ladder("one-cycle-low", "one-cycle", low_lr, low_budgets)
         oc_hit, oc_budget = one_cycle_iterations(rungs, target)
         low_hit, low_budget = one_cycle_iterations(low_rungs, target)
         per_seed.append({"seed": seed, "settled": settled, "target": target, "pc_hit": pc_hit, "oc_hit": oc_hit,
