@@ -21,9 +21,9 @@ path beside the readable one). Measured on a CPU (``benchmarks/bench_lstm.py``):
 sequences (the decoder's) it is faster than the readable loop; on right-padded batches (the
 encoder's) it runs torch's packed-sequence kernel, which is no faster than the readable loop, so on
 the translation experiments' real batches a whole training step gains only about 5-10%. The tests
-check that both give the same outputs, states and gradients, padding included. ``LSTM.fused`` picks the path (default ``True``); FLOP counting
-(:func:`papercraft.training.flops.step_flops`) switches it off, because the fused kernel is opaque
-to torch's FLOP counter.
+check that both give the same outputs, states and gradients, padding included. ``LSTM.fused``
+picks the path (default ``True``); FLOP counting (:func:`papercraft.training.flops.step_flops`)
+switches it off, because the fused kernel is opaque to torch's FLOP counter.
 """
 
 from __future__ import annotations
