@@ -56,6 +56,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from papercraft.results import Criterion
 from papercraft.statistics import Interval, paired_bootstrap
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
@@ -384,11 +385,9 @@ def translates(hyps: Sequence[Sequence[Sequence[str]]], references: Sequence[Seq
 
 
 def translates_criterion(name: str, subject: str, passed: bool | None, measured: Mapping[str, Any], *,
-                         part: str) -> Any:
+                         part: str) -> Criterion:
     """The secondary criterion that reports :func:`translates` for one arm (``subject`` names it in
     the statement), the gate of an experiment's BLEU criteria."""
-    from papercraft.results import Criterion
-
     return Criterion(name, "beam BLEU minus source-blind BLEU (the same translations scored against other sentences' "
                      f"references), {subject}: the t interval over seeds and the paired bootstrap over test sentences "
                      "both above 0 (the gate of the BLEU criteria)", dict(measured), "both intervals above 0", passed,
